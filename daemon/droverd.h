@@ -1,0 +1,95 @@
+/*
+ * droverd.h — what the control plane's files share: the daemon context,
+ * the service registry, the agent link and the API.
+ *
+ * droverd owns the desired state (services, their revisions, whether they
+ * run) and persists it under the state dir before acknowledging a change.
+ * It never forks a service: it sends the agent its whole assignment and
+ * keeps a view of the instances from what the agent reports.
+ */
+#ifndef DROVERD_H
+#define DROVERD_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <event2/event.h>
+#include <jansson.h>
+
+#include "manifest.h"
+
+struct service {
+	char		*name;
+	struct manifest	*m;
+	char		 revision[MANIFEST_REVISION_LEN + 1];
+	bool		 enabled;
+	int64_t		 restart_gen;
+	int64_t		 start_gen;
+	json_t		*history;	/* [{"revision","time","cause","spec"}], newest last */
+	json_t		**views;	/* instance views reported by the agent, by index */
+	size_t		 nviews;
+};
+
+struct daemon {
+	struct event_base	*base;
+	char			*run_dir;
+	char			*state_dir;
+	char			*manifests_dir;	/* NULL: none */
+	char			*listen;	/* "ADDR:PORT", NULL: none */
+	char			*agent_path;	/* NULL: none (do not start one) */
+	bool			 foreground;
+	bool			 shutting_down;
+
+	struct service		**services;	/* sorted by name */
+	size_t			 nservices;
+	json_t			*file_hashes;	/* manifests dir: file -> hash applied */
+};
+
+extern struct daemon	*D;
+
+/* service.c: the registry and its persistence. */
+struct service	*service_find(const char *name);
+/*
+ * Apply a manifest: creates, updates or leaves the service unchanged.
+ * Persists before returning. *result is "created", "updated" or
+ * "unchanged". Returns 0 or a negative errno (nothing changed then).
+ */
+int		 service_apply(struct manifest *, const char *cause,
+		    const char **result);
+int		 service_delete(struct service *);
+int		 service_set_enabled(struct service *, bool enabled);
+int		 service_restart(struct service *);
+int		 service_load_all(void);
+void		 service_free_all(void);
+/* Apply every manifest file that changed since droverd last applied it. */
+void		 service_apply_dir(const char *dir);
+/* The API's view of a service: with_spec adds the canonical manifest. */
+json_t		*service_to_json(const struct service *, bool with_spec);
+/* Agent reports: replace all views, update one, remove one. */
+void		 service_views_reset(void);
+void		 service_view_update(json_t *instance);
+void		 service_view_remove(const char *name, int64_t index);
+
+/* agent.c: the link to drover-agent, and starting a local one. */
+void		 agent_init(void);
+/* Send the whole assignment (after every change of desired state). */
+void		 agent_assign(void);
+/* Ask the agent to stop every instance and exit; cb runs once it is gone. */
+void		 agent_shutdown(void (*cb)(void));
+bool		 agent_connected(void);
+json_t		*agent_to_json(void);
+void		 agent_free(void);
+/* SIGCHLD: reap a local agent we started. */
+void		 agent_reap(void);
+
+/* api.c: the HTTP API on the control socket and TCP. */
+int		 api_init(void);
+/* Read the bearer token that TCP clients need to change anything. */
+int		 api_set_token_file(const char *path);
+void		 api_free(void);
+
+/* main.c */
+void		 droverd_exit(void);
+
+#endif

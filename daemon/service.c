@@ -1,0 +1,579 @@
+/*
+ * service.c — the registry of services and its persistence.
+ *
+ * Invariants: D->services is sorted by name; every service in it has a
+ * state file <state dir>/services/<name>.json holding its desired state
+ * and revision history, written atomically before any change is
+ * acknowledged or sent to the agent. Instance views are what the agent
+ * last reported; they are not persisted (the agent is their truth).
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "droverd.h"
+#include "log.h"
+#include "util.h"
+
+static int
+service_cmp(const void *a, const void *b)
+{
+	const struct service *const *x = a, *const *y = b;
+
+	return strcmp((*x)->name, (*y)->name);
+}
+
+static int
+service_key_cmp(const void *key, const void *elem)
+{
+	const struct service *const *s = elem;
+
+	return strcmp(key, (*s)->name);
+}
+
+struct service *
+service_find(const char *name)
+{
+	struct service	**s;
+
+	s = bsearch(name, D->services, D->nservices, sizeof(*D->services),
+	    service_key_cmp);
+	return s ? *s : NULL;
+}
+
+static void
+service_views_clear(struct service *s)
+{
+	size_t	i;
+
+	for (i = 0; i < s->nviews; i++)
+		json_decref(s->views[i]);
+	free(s->views);
+	s->views = NULL;
+	s->nviews = 0;
+}
+
+static void
+service_free(struct service *s)
+{
+	if (s == NULL)
+		return;
+	service_views_clear(s);
+	manifest_free(s->m);
+	json_decref(s->history);
+	free(s->name);
+	free(s);
+}
+
+static void
+service_insert(struct service *s)
+{
+	D->services = xreallocarray(D->services, D->nservices + 1,
+	    sizeof(*D->services));
+	D->services[D->nservices++] = s;
+	qsort(D->services, D->nservices, sizeof(*D->services), service_cmp);
+}
+
+static void
+service_unlink(struct service *s)
+{
+	size_t	i;
+
+	for (i = 0; i < D->nservices; i++) {
+		if (D->services[i] == s) {
+			memmove(&D->services[i], &D->services[i + 1],
+			    (D->nservices - i - 1) * sizeof(*D->services));
+			D->nservices--;
+			return;
+		}
+	}
+}
+
+static char *
+service_path(const char *name)
+{
+	char	*p;
+
+	xasprintf(&p, "%s/services/%s.json", D->state_dir, name);
+	return p;
+}
+
+static json_t *
+service_state_json(const struct service *s)
+{
+	return json_pack("{s:s, s:s, s:b, s:I, s:I, s:o, s:O}",
+	    "name", s->name, "revision", s->revision, "enabled", s->enabled,
+	    "restart_gen", (json_int_t)s->restart_gen,
+	    "start_gen", (json_int_t)s->start_gen,
+	    "spec", manifest_to_json(s->m), "history", s->history);
+}
+
+static int
+service_persist(const struct service *s)
+{
+	json_t	*j = service_state_json(s);
+	char	*text, *path;
+	int	 r;
+
+	text = json_dumps(j, JSON_INDENT(1) | JSON_SORT_KEYS);
+	json_decref(j);
+	path = service_path(s->name);
+	r = atomic_write_file(path, text, strlen(text));
+	if (r < 0)
+		log_error("cannot write %s: %s", path, strerror(-r));
+	free(path);
+	free(text);
+	return r;
+}
+
+static void
+service_history_add(struct service *s, const char *cause)
+{
+	json_t	*entry;
+
+	entry = json_pack("{s:s, s:I, s:s, s:o}", "revision", s->revision,
+	    "time", (json_int_t)wall_ms(), "cause", cause,
+	    "spec", manifest_to_json(s->m));
+	json_array_append_new(s->history, entry);
+	while (json_array_size(s->history) > s->m->deploy.history)
+		json_array_remove(s->history, 0);
+}
+
+int
+service_apply(struct manifest *m, const char *cause, const char **result)
+{
+	struct service	*s, *old;
+	struct manifest	*prev;
+	char		 rev[MANIFEST_REVISION_LEN + 1], prevrev[sizeof(rev)];
+	json_t		*prevhist;
+	int		 r;
+
+	manifest_revision(m, rev);
+	old = service_find(m->name);
+	if (old != NULL && strcmp(old->revision, rev) == 0) {
+		manifest_free(m);
+		*result = "unchanged";
+		return 0;
+	}
+	if (old == NULL) {
+		s = xcalloc(1, sizeof(*s));
+		s->name = xstrdup(m->name);
+		s->m = m;
+		s->enabled = true;
+		s->history = json_array();
+		memcpy(s->revision, rev, sizeof(rev));
+		service_history_add(s, cause);
+		if ((r = service_persist(s)) < 0) {
+			s->m = NULL;
+			service_free(s);
+			return r;
+		}
+		service_insert(s);
+		*result = "created";
+	} else {
+		s = old;
+		prev = s->m;
+		memcpy(prevrev, s->revision, sizeof(prevrev));
+		prevhist = json_deep_copy(s->history);
+		s->m = m;
+		memcpy(s->revision, rev, sizeof(rev));
+		service_history_add(s, cause);
+		if ((r = service_persist(s)) < 0) {
+			s->m = prev;
+			memcpy(s->revision, prevrev, sizeof(prevrev));
+			json_decref(s->history);
+			s->history = prevhist;
+			return r;
+		}
+		json_decref(prevhist);
+		manifest_free(prev);
+		*result = "updated";
+	}
+	log_info("service %s: %s revision %s (%s)", s->name, *result,
+	    s->revision, cause);
+	agent_assign();
+	return 0;
+}
+
+int
+service_delete(struct service *s)
+{
+	char	*path = service_path(s->name);
+	int	 r = 0;
+
+	if (unlink(path) == -1 && errno != ENOENT) {
+		r = -errno;
+		log_error("cannot remove %s: %s", path, strerror(errno));
+	}
+	free(path);
+	if (r < 0)
+		return r;
+	log_info("service %s: deleted", s->name);
+	service_unlink(s);
+	service_free(s);
+	agent_assign();
+	return 0;
+}
+
+/* Change one counter or flag, persist, and roll back on failure. */
+static int
+service_update(struct service *s, bool enabled, int64_t restart_gen,
+    int64_t start_gen)
+{
+	bool	 e = s->enabled;
+	int64_t	 rg = s->restart_gen, sg = s->start_gen;
+	int	 r;
+
+	s->enabled = enabled;
+	s->restart_gen = restart_gen;
+	s->start_gen = start_gen;
+	if ((r = service_persist(s)) < 0) {
+		s->enabled = e;
+		s->restart_gen = rg;
+		s->start_gen = sg;
+		return r;
+	}
+	agent_assign();
+	return 0;
+}
+
+int
+service_set_enabled(struct service *s, bool enabled)
+{
+	log_info("service %s: %s", s->name, enabled ? "start" : "stop");
+	/* start also clears failed instances of a running service */
+	return service_update(s, enabled, s->restart_gen,
+	    s->start_gen + (enabled ? 1 : 0));
+}
+
+int
+service_restart(struct service *s)
+{
+	log_info("service %s: restart", s->name);
+	return service_update(s, true, s->restart_gen + 1, s->start_gen);
+}
+
+/* Set a state file that cannot be trusted aside, keeping it for a human. */
+static void
+service_set_aside(const char *path, const char *why)
+{
+	char	*aside;
+
+	xasprintf(&aside, "%s.corrupt", path);
+	log_error("%s: %s; moved to %s", path, why, aside);
+	if (rename(path, aside) == -1)
+		log_error("cannot rename %s: %s", path, strerror(errno));
+	free(aside);
+}
+
+static struct service *
+service_load(const char *path, const char *fname)
+{
+	struct service	*s;
+	struct manifest	*m;
+	struct diags	 d = { 0 };
+	json_error_t	 err;
+	json_t		*j, *spec, *hist;
+	const char	*name;
+	char		*why;
+	int		 enabled;
+	json_int_t	 rg = 0, sg = 0;
+
+	j = json_load_file(path, JSON_REJECT_DUPLICATES, &err);
+	if (j == NULL) {
+		xasprintf(&why, "not valid JSON (line %d: %s)", err.line,
+		    err.text);
+		service_set_aside(path, why);
+		free(why);
+		return NULL;
+	}
+	if (json_unpack_ex(j, &err, 0, "{s:s, s:b, s?I, s?I, s:o, s:o}",
+	    "name", &name, "enabled", &enabled, "restart_gen", &rg,
+	    "start_gen", &sg, "spec", &spec, "history", &hist) != 0 ||
+	    !json_is_array(hist)) {
+		service_set_aside(path, "not a service state file");
+		json_decref(j);
+		return NULL;
+	}
+	m = manifest_from_json(spec, path, name, &d);
+	if (m == NULL || strcmp(m->name, name) != 0 ||
+	    strncmp(fname, name, strlen(name)) != 0 ||
+	    strcmp(fname + strlen(name), ".json") != 0) {
+		why = d.n ? diags_join(&d) : xstrdup("name does not match");
+		service_set_aside(path, why);
+		free(why);
+		diags_clear(&d);
+		manifest_free(m);
+		json_decref(j);
+		return NULL;
+	}
+	s = xcalloc(1, sizeof(*s));
+	s->name = xstrdup(name);
+	s->m = m;
+	manifest_revision(m, s->revision);
+	s->enabled = enabled;
+	s->restart_gen = rg;
+	s->start_gen = sg;
+	s->history = json_incref(hist);
+	json_decref(j);
+	return s;
+}
+
+int
+service_load_all(void)
+{
+	struct service	*s;
+	struct dirent	*de;
+	DIR		*dir;
+	char		*path;
+	size_t		 len;
+	int		 r;
+
+	xasprintf(&path, "%s/services", D->state_dir);
+	r = mkdir_p(path, 0755);
+	dir = r == 0 ? opendir(path) : NULL;
+	if (dir == NULL) {
+		r = r ? r : -errno;
+		log_error("cannot read %s: %s", path, strerror(-r));
+		free(path);
+		return r;
+	}
+	free(path);
+	while ((de = readdir(dir)) != NULL) {
+		len = strlen(de->d_name);
+		if (len < 6 || strcmp(de->d_name + len - 5, ".json") != 0)
+			continue;
+		xasprintf(&path, "%s/services/%s", D->state_dir, de->d_name);
+		if ((s = service_load(path, de->d_name)) != NULL) {
+			if (service_find(s->name) == NULL)
+				service_insert(s);
+			else
+				service_free(s);
+		}
+		free(path);
+	}
+	closedir(dir);
+	log_info("loaded %zu services from %s", D->nservices, D->state_dir);
+	return 0;
+}
+
+void
+service_free_all(void)
+{
+	size_t	i;
+
+	for (i = 0; i < D->nservices; i++)
+		service_free(D->services[i]);
+	free(D->services);
+	D->services = NULL;
+	D->nservices = 0;
+}
+
+static void
+file_hashes_save(void)
+{
+	char	*path, *text;
+	int	 r;
+
+	xasprintf(&path, "%s/manifests.json", D->state_dir);
+	text = json_dumps(D->file_hashes, JSON_INDENT(1) | JSON_SORT_KEYS);
+	if ((r = atomic_write_file(path, text, strlen(text))) < 0)
+		log_error("cannot write %s: %s", path, strerror(-r));
+	free(text);
+	free(path);
+}
+
+static void
+file_hashes_load(void)
+{
+	char	*path;
+
+	if (D->file_hashes != NULL)
+		return;
+	xasprintf(&path, "%s/manifests.json", D->state_dir);
+	D->file_hashes = json_load_file(path, 0, NULL);
+	if (!json_is_object(D->file_hashes)) {
+		json_decref(D->file_hashes);
+		D->file_hashes = json_object();
+	}
+	free(path);
+}
+
+static bool
+is_manifest_name(const char *n)
+{
+	size_t	len = strlen(n);
+
+	if (n[0] == '.')
+		return false;
+	return (len > 5 && strcmp(n + len - 5, ".yaml") == 0) ||
+	    (len > 4 && strcmp(n + len - 4, ".yml") == 0);
+}
+
+/* Apply one file if it changed since it was last applied. */
+static void
+service_apply_file(const char *path)
+{
+	struct manifest	*m;
+	struct diags	 d = { 0 };
+	const char	*result, *known;
+	char		*buf, *cause, hex[17];
+	size_t		 len;
+	int		 r;
+
+	if ((r = read_file(path, &buf, &len)) < 0) {
+		log_error("%s: %s", path, strerror(-r));
+		return;
+	}
+	snprintf(hex, sizeof(hex), "%016llx",
+	    (unsigned long long)hash64(buf, len));
+	known = json_string_value(json_object_get(D->file_hashes, path));
+	if (known != NULL && strcmp(known, hex) == 0) {
+		free(buf);
+		return;
+	}
+	m = manifest_parse_file(path, &d);
+	free(buf);
+	if (m == NULL) {
+		for (size_t i = 0; i < d.n; i++) {
+			char *s = diag_format(&d.v[i]);
+			log_error("%s", s);
+			free(s);
+		}
+		log_error("%s: refused, nothing changed", path);
+		diags_clear(&d);
+		return;
+	}
+	xasprintf(&cause, "apply %s", path);
+	if (service_apply(m, cause, &result) == 0)
+		json_object_set_new(D->file_hashes, path, json_string(hex));
+	free(cause);
+}
+
+void
+service_apply_dir(const char *dirpath)
+{
+	struct dirent	**list;
+	char		 *path;
+	int		  n, i;
+
+	file_hashes_load();
+	n = scandir(dirpath, &list, NULL, alphasort);
+	if (n < 0) {
+		log_error("cannot read manifests from %s: %s", dirpath,
+		    strerror(errno));
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		if (is_manifest_name(list[i]->d_name)) {
+			xasprintf(&path, "%s/%s", dirpath, list[i]->d_name);
+			service_apply_file(path);
+			free(path);
+		}
+		free(list[i]);
+	}
+	free(list);
+	file_hashes_save();
+}
+
+static json_t *
+view_placeholder(const struct service *s, size_t index)
+{
+	return json_pack("{s:I, s:i, s:s, s:s, s:i, s:n, s:n, s:n, s:i}",
+	    "index", (json_int_t)index, "pid", 0,
+	    "state", s->enabled ? "pending" : "exited", "health", "unknown",
+	    "restarts", 0, "revision", "last_error", "status_text",
+	    "next_start_ms", 0);
+}
+
+json_t *
+service_to_json(const struct service *s, bool with_spec)
+{
+	json_t	*j, *inst;
+	size_t	 i, n;
+
+	inst = json_array();
+	n = s->nviews > s->m->instances ? s->nviews : s->m->instances;
+	for (i = 0; i < n; i++) {
+		if (i < s->nviews && s->views[i] != NULL)
+			json_array_append(inst, s->views[i]);
+		else if (i < s->m->instances)
+			json_array_append_new(inst, view_placeholder(s, i));
+	}
+	j = json_pack("{s:s, s:s, s:b, s:i, s:o}", "name", s->name,
+	    "revision", s->revision, "enabled", s->enabled,
+	    "desired_instances", (int)s->m->instances, "instances", inst);
+	if (with_spec) {
+		json_object_set_new(j, "spec", manifest_to_json(s->m));
+		json_object_set(j, "history", s->history);
+	}
+	return j;
+}
+
+void
+service_views_reset(void)
+{
+	size_t	i;
+
+	for (i = 0; i < D->nservices; i++)
+		service_views_clear(D->services[i]);
+}
+
+/* Keep the fields the API shows, in the API's shape. */
+static json_t *
+view_from_report(json_t *in)
+{
+	static const char *const keys[] = { "index", "pid", "state", "health",
+	    "restarts", "revision", "last_error", "status_text",
+	    "next_start_ms", "since" };
+	json_t	*out = json_object(), *v;
+	size_t	 i;
+
+	for (i = 0; i < nitems(keys); i++) {
+		v = json_object_get(in, keys[i]);
+		json_object_set(out, keys[i], v ? v : json_null());
+	}
+	return out;
+}
+
+void
+service_view_update(json_t *inst)
+{
+	struct service	*s;
+	const char	*name;
+	json_int_t	 index;
+
+	if (json_unpack(inst, "{s:s, s:I}", "service", &name, "index",
+	    &index) != 0 || index < 0 || index > 100000)
+		return;
+	if ((s = service_find(name)) == NULL)
+		return;
+	if ((size_t)index >= s->nviews) {
+		s->views = xreallocarray(s->views, index + 1,
+		    sizeof(*s->views));
+		memset(&s->views[s->nviews], 0,
+		    (index + 1 - s->nviews) * sizeof(*s->views));
+		s->nviews = index + 1;
+	}
+	json_decref(s->views[index]);
+	s->views[index] = view_from_report(inst);
+}
+
+void
+service_view_remove(const char *name, int64_t index)
+{
+	struct service	*s;
+
+	if ((s = service_find(name)) == NULL || index < 0 ||
+	    (size_t)index >= s->nviews)
+		return;
+	json_decref(s->views[index]);
+	s->views[index] = NULL;
+	while (s->nviews > 0 && s->views[s->nviews - 1] == NULL)
+		s->nviews--;
+}
