@@ -1,0 +1,142 @@
+# lib.sh — helpers for drover's end-to-end tests (sourced by t-*.sh).
+#
+# Every test runs the real binaries on a private run dir and state dir
+# under a temporary directory, drives them with droverctl, and cleans up
+# every process it caused, whatever happens: processes are found by the
+# DROVER_TEST_TMP variable that droverd, the agent and every instance
+# inherit.
+set -u
+: "${DROVER_BIN:?set DROVER_BIN to the build directory}"
+: "${DROVER_SRC:=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
+
+TMP=$(mktemp -d /tmp/drover-e2e.XXXXXX)
+RUN=$TMP/run
+STATE=$TMP/state
+MAN=$TMP/manifests
+mkdir -p "$RUN" "$STATE" "$MAN"
+export DROVER_TEST_TMP=$TMP
+export DROVER_SOCKET=$RUN/droverd.sock
+DROVERD_PID=
+TEST_NAME=$(basename "$0" .sh)
+
+log() { printf '[%s] %s\n' "$TEST_NAME" "$*" >&2; }
+
+# Every process that carries our marker, except this shell and its parents.
+marked_pids() {
+	local p
+	for p in /proc/[0-9]*; do
+		p=${p#/proc/}
+		[ "$p" = "$$" ] && continue
+		tr '\0' '\n' < "/proc/$p/environ" 2>/dev/null |
+			grep -qx "DROVER_TEST_TMP=$TMP" && echo "$p"
+	done
+}
+
+cleanup() {
+	local rc=$? p
+	if [ -S "$DROVER_SOCKET" ]; then
+		timeout 20 "$DROVER_BIN/droverctl" shutdown --all >/dev/null 2>&1
+	fi
+	[ -n "$DROVERD_PID" ] && timeout 10 tail --pid="$DROVERD_PID" -f /dev/null 2>/dev/null
+	for p in $(marked_pids); do kill -9 "$p" 2>/dev/null; done
+	if [ "$rc" -ne 0 ] && [ "$rc" -ne 77 ]; then
+		log "FAILED (exit $rc); droverd log:"
+		tail -n 60 "$TMP/droverd.log" >&2 2>/dev/null
+	fi
+	rm -rf "$TMP"
+	exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+
+fail() { log "FAIL: $*"; exit 1; }
+skip() { log "SKIP: $*"; exit 77; }
+pass() { log "PASS"; exit 0; }
+
+ctl() { "$DROVER_BIN/droverctl" "$@"; }
+
+# start_droverd [extra args]: start droverd in the foreground (background
+# job) on the private dirs, and wait until its API answers.
+start_droverd() {
+	"$DROVER_BIN/droverd" --foreground --manifests "$MAN" \
+		--run-dir "$RUN" --state-dir "$STATE" --listen none "$@" \
+		>>"$TMP/droverd.log" 2>&1 &
+	DROVERD_PID=$!
+	wait_for "droverd to answer" ctl status
+}
+
+# wait_for DESCRIPTION COMMAND...: retry COMMAND for up to WAIT_SECS (20 s).
+wait_for() {
+	local what=$1 deadline=$((SECONDS + ${WAIT_SECS:-20}))
+	shift
+	until "$@" >/dev/null 2>&1; do
+		[ "$SECONDS" -ge "$deadline" ] && fail "timed out waiting for $what"
+		sleep 0.05
+	done
+}
+
+# status_json: the API's status JSON.
+status_json() { ctl -o json status; }
+
+# inst FIELD SERVICE INDEX: one field of one instance ("" if absent).
+inst() {
+	status_json | python3 -c '
+import json, sys
+field, svc, idx = sys.argv[1], sys.argv[2], int(sys.argv[3])
+for s in json.load(sys.stdin)["services"]:
+    if s["name"] == svc:
+        for i in s["instances"]:
+            if i["index"] == idx:
+                v = i.get(field)
+                print("" if v is None else v)' "$@"
+}
+
+# svc_field FIELD SERVICE
+svc_field() {
+	status_json | python3 -c '
+import json, sys
+for s in json.load(sys.stdin)["services"]:
+    if s["name"] == sys.argv[2]:
+        print(s.get(sys.argv[1], ""))' "$@"
+}
+
+# pids SERVICE: "index:pid" of every instance, sorted.
+pids() {
+	status_json | python3 -c '
+import json, sys
+for s in json.load(sys.stdin)["services"]:
+    if s["name"] == sys.argv[1]:
+        print(" ".join("%d:%d" % (i["index"], i["pid"]) for i in s["instances"]))' "$1"
+}
+
+# all_ready SERVICE N: exactly N instances, each ready with a live pid.
+all_ready() {
+	status_json | python3 -c '
+import json, os, sys
+svc, n = sys.argv[1], int(sys.argv[2])
+for s in json.load(sys.stdin)["services"]:
+    if s["name"] == svc:
+        ok = len(s["instances"]) == n and all(
+            i["state"] == "ready" and i["pid"] > 0 and os.path.exists("/proc/%d" % i["pid"])
+            for i in s["instances"])
+        sys.exit(0 if ok else 1)
+sys.exit(1)' "$1" "$2"
+}
+
+# alive PID: the process exists and is not a zombie.
+alive() {
+	local st
+	st=$(awk '/^State:/ {print $2}' "/proc/$1/status" 2>/dev/null) || return 1
+	[ -n "$st" ] && [ "$st" != Z ] && [ "$st" != X ]
+}
+
+# write_manifest NAME [extra YAML lines...]: a sleeping service.
+write_manifest() {
+	local name=$1
+	shift
+	{
+		echo "name: $name"
+		echo 'command: ["/bin/sleep", "100000"]'
+		for l in "$@"; do echo "$l"; done
+	} > "$MAN/$name.yaml"
+}
