@@ -113,6 +113,9 @@ service_state_json(const struct service *s)
 	    "spec", manifest_to_json(s->m), "history", s->history);
 }
 
+/* While a manifests directory is applied, writes share one flush. */
+static struct atomic_batch	*persist_batch;
+
 static int
 service_persist(const struct service *s)
 {
@@ -123,7 +126,10 @@ service_persist(const struct service *s)
 	text = json_dumps(j, JSON_INDENT(1) | JSON_SORT_KEYS);
 	json_decref(j);
 	path = service_path(s->name);
-	r = atomic_write_file(path, text, strlen(text));
+	if (persist_batch != NULL)
+		r = atomic_batch_add(persist_batch, path, text, strlen(text));
+	else
+		r = atomic_write_file(path, text, strlen(text));
 	if (r < 0)
 		log_error("cannot write %s: %s", path, strerror(-r));
 	free(path);
@@ -458,9 +464,10 @@ service_apply_file(const char *path)
 void
 service_apply_dir(const char *dirpath)
 {
-	struct dirent	**list;
-	char		 *path;
-	int		  n, i;
+	struct atomic_batch	  batch = { 0 };
+	struct dirent		**list;
+	char			 *path;
+	int			  n, i, r;
 
 	file_hashes_load();
 	n = scandir(dirpath, &list, NULL, alphasort);
@@ -469,6 +476,7 @@ service_apply_dir(const char *dirpath)
 		    strerror(errno));
 		return;
 	}
+	persist_batch = &batch;
 	for (i = 0; i < n; i++) {
 		if (is_manifest_name(list[i]->d_name)) {
 			xasprintf(&path, "%s/%s", dirpath, list[i]->d_name);
@@ -478,6 +486,10 @@ service_apply_dir(const char *dirpath)
 		free(list[i]);
 	}
 	free(list);
+	persist_batch = NULL;
+	if ((r = atomic_batch_commit(&batch)) < 0)
+		log_error("cannot persist the services of %s: %s", dirpath,
+		    strerror(-r));
 	file_hashes_save();
 }
 

@@ -101,8 +101,10 @@ fsync_dir_of(const char *path)
 	return r;
 }
 
-int
-atomic_write_file(const char *path, const void *buf, size_t len)
+/* Write a temporary file for path, fsync'd when `sync`; *tmpp malloc'd. */
+static int
+write_tmp(const char *path, const void *buf, size_t len, bool sync,
+    char **tmpp)
 {
 	char		*tmp;
 	const char	*p = buf;
@@ -127,17 +129,93 @@ atomic_write_file(const char *path, const void *buf, size_t len)
 		p += w;
 		len -= (size_t)w;
 	}
-	if (r == 0 && fsync(fd) == -1)
+	if (r == 0 && sync && fsync(fd) == -1)
 		r = -errno;
 	if (close(fd) == -1 && r == 0)
 		r = -errno;
-	if (r == 0 && rename(tmp, path) == -1)
-		r = -errno;
-	if (r != 0)
+	if (r != 0) {
 		unlink(tmp);
-	else
+		free(tmp);
+		return r;
+	}
+	*tmpp = tmp;
+	return 0;
+}
+
+int
+atomic_write_file(const char *path, const void *buf, size_t len)
+{
+	char	*tmp;
+	int	 r;
+
+	if ((r = write_tmp(path, buf, len, true, &tmp)) < 0)
+		return r;
+	if (rename(tmp, path) == -1) {
+		r = -errno;
+		unlink(tmp);
+	} else
 		r = fsync_dir_of(path);
 	free(tmp);
+	return r;
+}
+
+int
+atomic_batch_add(struct atomic_batch *b, const char *path, const void *buf,
+    size_t len)
+{
+	char	*tmp;
+	int	 r;
+
+	if ((r = write_tmp(path, buf, len, false, &tmp)) < 0)
+		return r;
+	b->tmp = xreallocarray(b->tmp, b->n + 1, sizeof(*b->tmp));
+	b->path = xreallocarray(b->path, b->n + 1, sizeof(*b->path));
+	b->tmp[b->n] = tmp;
+	b->path[b->n++] = xstrdup(path);
+	return 0;
+}
+
+static bool
+same_dir(const char *a, const char *b)
+{
+	const char	*sa = strrchr(a, '/'), *sb = strrchr(b, '/');
+
+	if (sa == NULL || sb == NULL)
+		return sa == sb;
+	return sa - a == sb - b && strncmp(a, b, (size_t)(sa - a)) == 0;
+}
+
+int
+atomic_batch_commit(struct atomic_batch *b)
+{
+	size_t	i;
+	int	fd, r = 0;
+
+	if (b->n > 0) {
+		fd = open(b->tmp[0], O_RDONLY | O_CLOEXEC);
+		if (fd == -1 || syncfs(fd) == -1)
+			r = -errno;
+		if (fd != -1)
+			close(fd);
+	}
+	for (i = 0; i < b->n; i++) {
+		if (r == 0 && rename(b->tmp[i], b->path[i]) == -1)
+			r = -errno;
+		if (r != 0)
+			unlink(b->tmp[i]);
+	}
+	for (i = 0; i < b->n && r == 0; i++) {
+		/* one fsync per distinct directory (usually one) */
+		if (i == 0 || !same_dir(b->path[i - 1], b->path[i]))
+			r = fsync_dir_of(b->path[i]);
+	}
+	for (i = 0; i < b->n; i++) {
+		free(b->tmp[i]);
+		free(b->path[i]);
+	}
+	free(b->tmp);
+	free(b->path);
+	memset(b, 0, sizeof(*b));
 	return r;
 }
 

@@ -27,6 +27,21 @@ int	 xasprintf(char **, const char *, ...)
  * Returns 0 or a negative errno (the old file is then untouched).
  */
 int	 atomic_write_file(const char *path, const void *buf, size_t len);
+/*
+ * Many atomic writes into one directory with one flush: each add writes a
+ * temporary file; commit flushes the file system once (syncfs), renames
+ * every file into place and fsyncs the directory. A crash before commit
+ * leaves the old files untouched. Used when hundreds of files change at
+ * once (start-up), where one fsync per file would dominate.
+ */
+struct atomic_batch {
+	char	**tmp;
+	char	**path;
+	size_t	  n;
+};
+int	 atomic_batch_add(struct atomic_batch *, const char *path,
+	    const void *buf, size_t len);
+int	 atomic_batch_commit(struct atomic_batch *);
 /* Read a whole file (NUL-terminated, length in *len). 0 or -errno. */
 int	 read_file(const char *path, char **buf, size_t *len);
 /* mkdir -p with mode; 0 or -errno. */
