@@ -1,0 +1,165 @@
+/*
+ * api.c — droverd's API (docs/API.md) as droverctl's verbs use it: paths
+ * under /api/v1, JSON bodies, and API errors turned into stderr lines and
+ * exit codes.
+ *
+ * An error answer is {"error": {"code", "message", "details": [...]}}:
+ * droverctl prints the message, then every detail on its own line.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "droverctl.h"
+#include "util.h"
+
+static void
+print_details(const json_t *details)
+{
+	const json_t	*d;
+	size_t		 i;
+	char		*s;
+
+	json_array_foreach(details, i, d) {
+		if (json_is_string(d))
+			fprintf(stderr, "%s\n", json_string_value(d));
+		else if ((s = json_dumps(d, JSON_COMPACT)) != NULL) {
+			fprintf(stderr, "%s\n", s);
+			free(s);
+		}
+	}
+}
+
+/* An answer outside 2xx, on stderr. */
+static void
+print_error(const char *subject, const struct client_reply *r)
+{
+	json_t		*root, *err;
+	const char	*msg = NULL;
+
+	root = json_loadb(r->body, r->len, 0, NULL);
+	err = json_object_get(root, "error");
+	if (json_is_object(err))
+		msg = json_string_value(json_object_get(err, "message"));
+	if (msg != NULL) {
+		fprintf(stderr, "droverctl: %s%s%s\n", subject ? subject : "",
+		    subject ? ": " : "", msg);
+		print_details(json_object_get(err, "details"));
+	} else
+		fprintf(stderr, "droverctl: %s%sdroverd answered HTTP %d%s%.200s\n",
+		    subject ? subject : "", subject ? ": " : "", r->status,
+		    r->len ? ": " : "", r->body);
+	json_decref(root);
+}
+
+/*
+ * `path` is below /api/v1. Returns CTL_OK with the answer in *r (caller
+ * frees it), or the exit code after printing why, prefixed by `subject`
+ * (e.g. the service's name) when given.
+ */
+int
+api_call(const struct ctl *ctl, const char *subject, const char *method,
+    const char *path, const json_t *body, struct client_reply *r)
+{
+	char	*target, *text = NULL, *cause;
+	size_t	 len = 0;
+	int	 e;
+
+	xasprintf(&target, "/api/v1%s", path);
+	if (body != NULL) {
+		text = json_dumps(body, JSON_COMPACT);
+		len = strlen(text);
+	}
+	e = client_request(ctl->socket_path, method, target, text, len, r,
+	    &cause);
+	free(target);
+	free(text);
+	if (e == CLIENT_UNREACHABLE) {
+		fprintf(stderr, "droverctl: cannot reach droverd at %s: %s\n",
+		    ctl->socket_path, cause);
+		free(cause);
+		return CTL_UNREACHABLE;
+	}
+	if (e != 0) {
+		fprintf(stderr, "droverctl: %s %s: %s\n", method, path, cause);
+		free(cause);
+		return CTL_FAILED;
+	}
+	if (r->status < 200 || r->status > 299) {
+		print_error(subject, r);
+		client_reply_free(r);
+		return CTL_FAILED;
+	}
+	return CTL_OK;
+}
+
+/* The answer's JSON object, or NULL after saying it is not one. */
+json_t *
+api_parse(const struct client_reply *r)
+{
+	json_error_t	 jerr;
+	json_t		*j;
+
+	j = json_loadb(r->body, r->len, 0, &jerr);
+	if (j == NULL || !json_is_object(j)) {
+		fprintf(stderr, "droverctl: droverd's answer is not a JSON "
+		    "object: %s\n", j == NULL ? jerr.text : "another type");
+		json_decref(j);
+		return NULL;
+	}
+	return j;
+}
+
+/* "/services/NAME[/ACTION]", NAME percent-encoded; malloc'd. */
+char *
+api_service_path(const char *name, const char *action)
+{
+	static const char	 hex[] = "0123456789ABCDEF";
+	char			*enc = xmalloc(strlen(name) * 3 + 1), *p = enc;
+	char			*s;
+	unsigned char		 ch;
+
+	for (; *name != '\0'; name++) {
+		ch = (unsigned char)*name;
+		if ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+		    (ch >= '0' && ch <= '9') || strchr("-._~", ch) != NULL) {
+			*p++ = (char)ch;
+			continue;
+		}
+		*p++ = '%';
+		*p++ = hex[ch >> 4];
+		*p++ = hex[ch & 15];
+	}
+	*p = '\0';
+	xasprintf(&s, "/services/%s%s%s", enc, action ? "/" : "",
+	    action ? action : "");
+	free(enc);
+	return s;
+}
+
+/*
+ * An action whose answer is {"service"?, "result"}: print it as
+ * "SERVICE: RESULT", or as received with -o json. Returns the exit code.
+ */
+int
+api_action(const struct ctl *ctl, const char *subject, const char *method,
+    const char *path, const json_t *body)
+{
+	struct client_reply	 r;
+	json_t			*answer;
+	int			 e;
+
+	if ((e = api_call(ctl, subject, method, path, body, &r)) != CTL_OK)
+		return e;
+	if (ctl->output == OUTPUT_JSON) {
+		output_raw_json(r.body, r.len);
+		client_reply_free(&r);
+		return CTL_OK;
+	}
+	answer = api_parse(&r);
+	client_reply_free(&r);
+	if (answer == NULL)
+		return CTL_FAILED;
+	output_result(answer);
+	json_decref(answer);
+	return CTL_OK;
+}

@@ -1,0 +1,56 @@
+/*
+ * load.c — manifests named on droverctl's command line (files or
+ * directories), parsed locally. Every problem of every path is collected
+ * before anything is used, so `apply` sends all of them or none, and two
+ * paths defining the same service are an error like any other.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "droverctl.h"
+#include "util.h"
+
+/* Returns 0 with *out set (free with load_free), or -EINVAL and `d`. */
+int
+load_manifests(char *const *paths, size_t npaths, struct manifest ***out,
+    size_t *n, struct diags *d)
+{
+	struct manifest	**all = NULL, **ms;
+	const char	**from = NULL;
+	size_t		  nall = 0, nms, i, j, k;
+
+	for (i = 0; i < npaths; i++) {
+		if (manifest_load_path(paths[i], &ms, &nms, d) != 0)
+			continue;
+		all = xreallocarray(all, nall + nms, sizeof(*all));
+		from = xreallocarray(from, nall + nms, sizeof(*from));
+		for (j = 0; j < nms; j++) {
+			for (k = 0; k < nall; k++)
+				if (strcmp(all[k]->name, ms[j]->name) == 0)
+					diags_add(d, paths[i], 0, 0, "name",
+					    "service '%s' is also defined in %s",
+					    ms[j]->name, from[k]);
+			from[nall] = paths[i];
+			all[nall++] = ms[j];
+		}
+		free(ms);
+	}
+	free(from);
+	if (d->n > 0) {
+		load_free(all, nall);
+		return -EINVAL;
+	}
+	*out = all;
+	*n = nall;
+	return 0;
+}
+
+void
+load_free(struct manifest **ms, size_t n)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++)
+		manifest_free(ms[i]);
+	free(ms);
+}

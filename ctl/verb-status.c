@@ -1,0 +1,146 @@
+/*
+ * verb-status.c — `droverctl status [SERVICE]`: every service (or one) and
+ * its instances, one row per instance, or the API's JSON with -o json.
+ *
+ * The JSON always has the shape {"services": [service...]}: the list is
+ * printed as droverd sent it, and one service is wrapped (without its
+ * "spec") so that scripts read both the same way.
+ */
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "droverctl.h"
+#include "util.h"
+
+static const char *const status_headers[] = {
+	"SERVICE", "INSTANCE", "PID", "STATE", "HEALTH", "RESTARTS",
+	"REVISION", "LAST ERROR"
+};
+
+static const char *
+str(const json_t *obj, const char *key, const char *dflt)
+{
+	const char	*s = json_string_value(json_object_get(obj, key));
+
+	return s != NULL && *s != '\0' ? s : dflt;
+}
+
+static void
+add_instance(struct table *t, const char *svc, const json_t *inst)
+{
+	char		 instance[96], pid[24], restarts[24], rev[13];
+	const char	*cells[nitems(status_headers)];
+	json_int_t	 p;
+
+	p = json_integer_value(json_object_get(inst, "pid"));
+	snprintf(instance, sizeof(instance), "%s/%" JSON_INTEGER_FORMAT, svc,
+	    json_integer_value(json_object_get(inst, "index")));
+	if (p > 0)
+		snprintf(pid, sizeof(pid), "%" JSON_INTEGER_FORMAT, p);
+	else
+		strcpy(pid, "-");
+	snprintf(restarts, sizeof(restarts), "%" JSON_INTEGER_FORMAT,
+	    json_integer_value(json_object_get(inst, "restarts")));
+	snprintf(rev, sizeof(rev), "%s", str(inst, "revision", "-"));
+	cells[0] = svc;
+	cells[1] = instance;
+	cells[2] = pid;
+	cells[3] = str(inst, "state", "-");
+	cells[4] = str(inst, "health", "-");
+	cells[5] = restarts;
+	cells[6] = rev;
+	cells[7] = str(inst, "last_error", "");
+	table_add(t, cells);
+}
+
+/* A service without instances still gets a row. */
+static void
+add_service(struct table *t, const json_t *svc)
+{
+	const json_t	*insts = json_object_get(svc, "instances"), *inst;
+	const char	*name = str(svc, "name", "?");
+	const char	*cells[nitems(status_headers)];
+	char		 rev[13];
+	size_t		 i;
+
+	json_array_foreach(insts, i, inst)
+		add_instance(t, name, inst);
+	if (json_array_size(insts) > 0)
+		return;
+	snprintf(rev, sizeof(rev), "%s", str(svc, "revision", "-"));
+	cells[0] = name;
+	cells[1] = "-";
+	cells[2] = "-";
+	cells[3] = json_is_false(json_object_get(svc, "enabled")) ?
+	    "stopped" : "-";
+	cells[4] = "-";
+	cells[5] = "-";
+	cells[6] = rev;
+	cells[7] = "";
+	table_add(t, cells);
+}
+
+static void
+print_table(const json_t *services)
+{
+	struct table	*t;
+	const json_t	*svc;
+	size_t		 i;
+
+	t = table_new(status_headers, nitems(status_headers));
+	json_array_foreach(services, i, svc)
+		add_service(t, svc);
+	table_print(t, stdout);
+	table_free(t);
+}
+
+/* The answer as {"services": [...]}: as sent, or wrapping one service. */
+static json_t *
+services_of(json_t *answer, bool one)
+{
+	json_t	*list;
+
+	if (!one)
+		return json_incref(json_object_get(answer, "services"));
+	json_object_del(answer, "spec");
+	list = json_array();
+	json_array_append(list, answer);
+	return list;
+}
+
+int
+verb_status(struct ctl *ctl)
+{
+	struct client_reply	 r;
+	json_t			*answer, *services, *wrapped;
+	char			*path;
+	bool			 one = ctl->nargs == 1;
+	int			 e;
+
+	path = one ? api_service_path(ctl->args[0], NULL) :
+	    xstrdup("/services");
+	e = api_call(ctl, one ? ctl->args[0] : NULL, "GET", path, NULL, &r);
+	free(path);
+	if (e != CTL_OK)
+		return e;
+	if (ctl->output == OUTPUT_JSON && !one) {
+		output_raw_json(r.body, r.len);
+		client_reply_free(&r);
+		return CTL_OK;
+	}
+	answer = api_parse(&r);
+	client_reply_free(&r);
+	if (answer == NULL)
+		return CTL_FAILED;
+	services = services_of(answer, one);
+	if (ctl->output == OUTPUT_JSON) {
+		wrapped = json_pack("{s:O}", "services", services);
+		output_json(wrapped);
+		json_decref(wrapped);
+	} else
+		print_table(services);
+	json_decref(services);
+	json_decref(answer);
+	return CTL_OK;
+}

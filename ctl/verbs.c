@@ -1,0 +1,58 @@
+/*
+ * verbs.c — the table of droverctl's verbs: name, argument counts, flags,
+ * handler, the verb's own options and its usage line. main.c parses the
+ * command line from it; each handler lives in its verb-<name>.c.
+ */
+#include <string.h>
+
+#include "droverctl.h"
+
+static const struct option apply_longopts[] = {
+	{ "filename",	required_argument,	NULL, 'f' },
+	{ NULL, 0, NULL, 0 }
+};
+
+static const struct option shutdown_longopts[] = {
+	{ "all",	no_argument,		NULL, 'a' },
+	{ NULL, 0, NULL, 0 }
+};
+
+const struct verb verbs[] = {
+	{ "status", 0, 1, VERB_DAEMON, verb_status, NULL, NULL,
+	  "status [SERVICE]",
+	  "services and their instances" },
+	{ "apply", 0, 0, VERB_DAEMON, verb_apply, "f:", apply_longopts,
+	  "apply -f FILE|DIR ...",
+	  "create or update services from manifests" },
+	{ "delete", 1, 1, VERB_DAEMON, verb_delete, NULL, NULL,
+	  "delete SERVICE",
+	  "stop a service and forget it" },
+	{ "start", 1, 1, VERB_DAEMON, verb_start, NULL, NULL,
+	  "start SERVICE",
+	  "start a stopped service's instances" },
+	{ "stop", 1, 1, VERB_DAEMON, verb_stop, NULL, NULL,
+	  "stop SERVICE",
+	  "stop a service's instances, keeping the service" },
+	{ "restart", 1, 1, VERB_DAEMON, verb_restart, NULL, NULL,
+	  "restart SERVICE",
+	  "restart a service's instances without a spec change" },
+	{ "validate", 1, -1, 0, verb_validate, NULL, NULL,
+	  "validate FILE|DIR ...",
+	  "check manifests offline, printing every problem" },
+	{ "shutdown", 0, 0, VERB_DAEMON, verb_shutdown, NULL,
+	  shutdown_longopts,
+	  "shutdown [--all]",
+	  "stop droverd (--all: also the agent and every service)" },
+	{ NULL, 0, 0, 0, NULL, NULL, NULL, NULL, NULL }
+};
+
+const struct verb *
+verb_find(const char *name)
+{
+	const struct verb	*v;
+
+	for (v = verbs; v->name != NULL; v++)
+		if (strcmp(v->name, name) == 0)
+			return v;
+	return NULL;
+}
