@@ -30,7 +30,9 @@
 #include "droverctl.h"
 #include "util.h"
 
+#ifndef CLIENT_TIMEOUT_MS
 #define CLIENT_TIMEOUT_MS	30000
+#endif
 #define CLIENT_MAX_HEADER	(64 * 1024)
 #define CLIENT_MAX_BODY		(256 * 1024 * 1024)
 
