@@ -1,0 +1,164 @@
+/*
+ * agent.h — drover-agent's internal interfaces: the service table
+ * (assign.c), the instance state machine (supervise.c), process creation
+ * (spawn.c), the pid index (pidmap.c), the agent link (server.c) and the
+ * process-wide state (main.c).
+ *
+ * Ownership: the service table owns every struct svc; a svc owns its
+ * instances (svc->inst[index]); a spec (one parsed revision) is shared by
+ * reference between the svc that wants it and the instances that run it.
+ */
+#ifndef DROVER_AGENT_H
+#define DROVER_AGENT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <event2/event.h>
+#include <jansson.h>
+
+#include "manifest.h"
+
+/* One parsed revision of a service, shared by reference. */
+struct spec {
+	unsigned	 refs;
+	char		*revision;
+	struct manifest	*m;
+};
+
+struct spec	*spec_new(const char *revision, struct manifest *);
+struct spec	*spec_ref(struct spec *);
+void		 spec_unref(struct spec *);
+
+/* A service as assigned to this agent. */
+struct svc {
+	char		 *name;
+	struct spec	 *spec;		/* the assigned revision */
+	unsigned	  count;	/* indexes 0..count-1 should exist */
+	bool		  enabled;
+	bool		  assigned;	/* false: forget once every instance is gone */
+	int64_t		  restart_gen;
+	int64_t		  start_gen;
+	struct inst	**inst;		/* by index; NULL where none */
+	unsigned	  ninst;	/* size of inst[] */
+	unsigned	  live;		/* non-NULL entries of inst[] */
+};
+
+enum inst_state {
+	INST_WAITING,
+	INST_PENDING,
+	INST_STARTING,
+	INST_RUNNING,
+	INST_READY,
+	INST_STOPPING,
+	INST_EXITED,
+	INST_BACKOFF,
+	INST_FAILED,
+	INST_CRASHLOOP,
+};
+
+/* One instance (service, index). Kept small: there may be thousands. */
+struct inst {
+	struct svc	*svc;
+	struct spec	*spec;		/* the revision it runs or last ran */
+	unsigned	 index;
+	enum inst_state	 state;
+	pid_t		 pid;		/* 0: no process */
+	int		 exec_fd;	/* spawn result pipe, -1 once settled */
+	unsigned	 restarts;
+	unsigned	 crashes;	/* consecutive, drives the backoff */
+	unsigned	 window_count;	/* restarts in the current limit window */
+	uint64_t	 window_start;	/* monotonic ms */
+	uint64_t	 started;	/* monotonic ms of the last spawn */
+	uint64_t	 next_start;	/* monotonic ms, in backoff/crashloop */
+	uint64_t	 since;		/* wall ms of the last state change */
+	int64_t		 restart_gen;
+	int64_t		 start_gen;
+	char		*last_error;
+	struct event	*timer;		/* backoff or stop escalation */
+	struct event	*exec_ev;	/* waits on exec_fd */
+	bool		 done;		/* exited by policy: left alone */
+	bool		 spawn_failed;
+};
+
+/* main.c: process-wide state. */
+struct agent {
+	struct event_base	*base;
+	char			*run_dir;
+	char			*state_dir;
+	char			*sock_path;
+	char			*logs_dir;
+	bool			 shutting_down;
+};
+extern struct agent	agent;
+
+void		 agent_shutdown(const char *why);
+/* Exit the loop once shutting down and no child is left. */
+void		 agent_check_done(void);
+
+/* assign.c: the service table, assignments and their persistence. */
+int		 assign_init(void);
+/* Apply one "assign" message (raw line kept for persistence). */
+int		 assign_apply(const json_t *msg, const char *line, size_t len,
+		    char **cause);
+/* Apply the persisted assignment, if any. */
+void		 assign_load(void);
+/* Converge every instance again (after shutdown was requested). */
+void		 assign_converge_all(void);
+/* Called when an instance of `svc` is removed; may free svc. */
+void		 assign_svc_check(struct svc *);
+json_t		*assign_inventory(void);
+void		 assign_free_all(void);
+
+/* supervise.c: the instance state machine. */
+struct inst	*supervise_new(struct svc *, unsigned index);
+void		 supervise_free(struct inst *);
+/* Level-triggered: make the instance match what its service wants. */
+void		 supervise_converge(struct inst *);
+void		 supervise_sigchld_cb(evutil_socket_t, short, void *);
+json_t		*supervise_json(const struct inst *);
+const char	*supervise_state_name(enum inst_state);
+
+/* spawn.c: fork/exec with hygiene. */
+struct spawn_req {
+	char *const	*argv;
+	char *const	*envp;
+	const char	*workdir;	/* NULL: the agent's cwd */
+	const char	*logpath;	/* NULL: inherit stdout/stderr */
+	uint64_t	 nofile;	/* 0: unchanged */
+	const char	*user;		/* NULL: no switch */
+	const char	*group;
+};
+int		 spawn_init(void);
+void		 spawn_cleanup(void);
+/* The agent's environment without what belongs to the agent itself. */
+char *const	*spawn_base_env(void);
+/*
+ * Start a process. Returns its pid and the read end of the result pipe
+ * (see spawn_result), or -1 with a malloc'd reason and nothing started.
+ */
+pid_t		 spawn_start(const struct spawn_req *, int *resfd, char **cause);
+/*
+ * Read the result pipe: 1 while unknown, 0 when exec succeeded, -1 when
+ * the child failed (*cause malloc'd). The fd is closed once settled.
+ */
+int		 spawn_result(int fd, char **cause);
+
+/* pidmap.c: pid -> instance, O(1). */
+void		 pidmap_put(pid_t, struct inst *);
+struct inst	*pidmap_get(pid_t);
+void		 pidmap_del(pid_t);
+size_t		 pidmap_count(void);
+void		 pidmap_free(void);
+
+/* server.c: the agent-link listener and the connections to droverd. */
+int		 server_probe(const char *path);
+int		 server_listen(const char *path, char **cause);
+void		 server_close_listener(void);
+bool		 server_has_peers(void);
+/* Send a message to every connected droverd (takes the reference). */
+void		 server_broadcast(json_t *msg);
+void		 server_free(void);
+
+#endif

@@ -1,0 +1,647 @@
+/*
+ * supervise.c — the instance state machine.
+ *
+ *   pending -> starting -> running -> ready      (exec succeeded)
+ *   any live state -> stopping -> exited         (stop signal, SIGKILL later)
+ *   exit -> starting                             (restart without delay)
+ *   exit -> backoff -> starting                  (restart after a delay)
+ *   exit -> crashloop -> starting                (limit hit, action slow)
+ *   exit -> failed                               (limit hit, action fail,
+ *                                                 or the spawn failed)
+ *   exit -> exited                               (policy says no restart)
+ *
+ * One function per event: supervise_converge (the assignment changed),
+ * inst_exited (the process was reaped), inst_exec_done (the spawn result
+ * arrived), inst_timer_cb (backoff over, or stop timeout). Every state
+ * change goes through inst_set_state, which logs one line in one shape
+ * and reports the instance to every connected droverd.
+ *
+ * Invariants: pid != 0 exactly while a process of ours exists (it is in
+ * the pidmap until reaped); a timer is armed only in backoff, crashloop
+ * or stopping; nothing here polls.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "agent.h"
+#include "link.h"
+#include "log.h"
+#include "util.h"
+
+static const char *const inst_state_names[] = {
+	[INST_WAITING] = "waiting",
+	[INST_PENDING] = "pending",
+	[INST_STARTING] = "starting",
+	[INST_RUNNING] = "running",
+	[INST_READY] = "ready",
+	[INST_STOPPING] = "stopping",
+	[INST_EXITED] = "exited",
+	[INST_BACKOFF] = "backoff",
+	[INST_FAILED] = "failed",
+	[INST_CRASHLOOP] = "crashloop",
+};
+
+/* What the assignment wants of one instance. */
+enum inst_want { WANT_RUN, WANT_STOPPED, WANT_GONE };
+
+static void	inst_start(struct inst *, const char *why);
+static void	inst_timer_cb(evutil_socket_t, short, void *);
+static void	inst_exec_cb(evutil_socket_t, short, void *);
+
+const char *
+supervise_state_name(enum inst_state s)
+{
+	return inst_state_names[s];
+}
+
+struct inst *
+supervise_new(struct svc *svc, unsigned index)
+{
+	struct inst	*inst = xcalloc(1, sizeof(*inst));
+
+	inst->svc = svc;
+	inst->index = index;
+	inst->state = INST_PENDING;
+	inst->exec_fd = -1;
+	inst->spec = spec_ref(svc->spec);
+	inst->restart_gen = svc->restart_gen;
+	inst->start_gen = svc->start_gen;
+	inst->since = wall_ms();
+	return inst;
+}
+
+static void
+inst_timer_clear(struct inst *inst)
+{
+	if (inst->timer != NULL) {
+		event_free(inst->timer);
+		inst->timer = NULL;
+	}
+	inst->next_start = 0;
+}
+
+static void
+inst_timer_set(struct inst *inst, uint64_t ms)
+{
+	struct timeval	tv;
+
+	if (inst->timer == NULL)
+		inst->timer = evtimer_new(agent.base, inst_timer_cb, inst);
+	tv.tv_sec = (time_t)(ms / 1000);
+	tv.tv_usec = (suseconds_t)(ms % 1000) * 1000;
+	evtimer_add(inst->timer, &tv);
+}
+
+static void
+inst_exec_clear(struct inst *inst)
+{
+	if (inst->exec_ev != NULL) {
+		event_free(inst->exec_ev);
+		inst->exec_ev = NULL;
+	}
+	if (inst->exec_fd != -1) {
+		close(inst->exec_fd);
+		inst->exec_fd = -1;
+	}
+}
+
+/* Frees the instance; its process, if any, is no longer ours to track. */
+void
+supervise_free(struct inst *inst)
+{
+	if (inst == NULL)
+		return;
+	if (inst->pid != 0)
+		pidmap_del(inst->pid);
+	inst_timer_clear(inst);
+	inst_exec_clear(inst);
+	spec_unref(inst->spec);
+	free(inst->last_error);
+	free(inst);
+}
+
+json_t *
+supervise_json(const struct inst *inst)
+{
+	uint64_t	now, next = 0;
+	json_t		*o;
+
+	if (inst->state == INST_BACKOFF || inst->state == INST_CRASHLOOP) {
+		now = now_ms();
+		next = inst->next_start > now ? inst->next_start - now : 0;
+	}
+	o = json_object();
+	json_object_set_new(o, "service", json_string(inst->svc->name));
+	json_object_set_new(o, "index", json_integer(inst->index));
+	json_object_set_new(o, "pid", json_integer(inst->pid));
+	json_object_set_new(o, "state",
+	    json_string(inst_state_names[inst->state]));
+	json_object_set_new(o, "health", json_string("none"));
+	json_object_set_new(o, "restarts", json_integer(inst->restarts));
+	json_object_set_new(o, "revision", json_string(inst->spec->revision));
+	json_object_set_new(o, "last_error", inst->last_error ?
+	    json_string(inst->last_error) : json_null());
+	json_object_set_new(o, "status_text", json_null());
+	json_object_set_new(o, "next_start_ms", json_integer((json_int_t)next));
+	json_object_set_new(o, "since", json_integer((json_int_t)inst->since));
+	return o;
+}
+
+static void
+inst_report(const struct inst *inst)
+{
+	json_t	*msg;
+
+	if (!server_has_peers())
+		return;
+	msg = link_msg_new("instance");
+	json_object_update_new(msg, supervise_json(inst));
+	server_broadcast(msg);
+}
+
+/* The one place a state changes: log it, then tell droverd. */
+static void __attribute__((format(printf, 3, 4)))
+inst_set_state(struct inst *inst, enum inst_state to, const char *fmt, ...)
+{
+	enum inst_state	 from = inst->state;
+	char		 detail[256] = "";
+	va_list		 ap;
+
+	if (fmt != NULL) {
+		va_start(ap, fmt);
+		vsnprintf(detail, sizeof(detail), fmt, ap);
+		va_end(ap);
+	}
+	inst->state = to;
+	inst->since = wall_ms();
+	log_info("service %s/%u: %s -> %s%s%s%s", inst->svc->name,
+	    inst->index, inst_state_names[from], inst_state_names[to],
+	    *detail ? " (" : "", detail, *detail ? ")" : "");
+	inst_report(inst);
+}
+
+static void
+inst_set_error(struct inst *inst, char *error)
+{
+	free(inst->last_error);
+	inst->last_error = error;
+}
+
+static enum inst_want
+inst_want(const struct inst *inst)
+{
+	const struct svc	*svc = inst->svc;
+
+	if (!svc->assigned || inst->index >= svc->count)
+		return WANT_GONE;
+	if (agent.shutting_down || !svc->enabled)
+		return WANT_STOPPED;
+	return WANT_RUN;
+}
+
+/* Ask the process group to stop; SIGKILL follows after stop.timeout. */
+static void
+inst_stop(struct inst *inst, const char *why)
+{
+	const struct manifest	*m = inst->spec->m;
+
+	if (kill(-inst->pid, m->stop.signal) == -1 && errno == ESRCH)
+		kill(inst->pid, m->stop.signal);
+	inst_timer_clear(inst);
+	inst_timer_set(inst, m->stop.timeout_ms);
+	inst_set_state(inst, INST_STOPPING, "pid %ld, %s, SIG%s",
+	    (long)inst->pid, why, sigabbrev_np(m->stop.signal) ?
+	    sigabbrev_np(m->stop.signal) : "?");
+}
+
+/* The instance is gone for good: tell droverd, unlink, free. */
+static void
+inst_remove(struct inst *inst)
+{
+	struct svc	*svc = inst->svc;
+	json_t		*msg;
+
+	log_info("service %s/%u: %s -> removed", svc->name, inst->index,
+	    inst_state_names[inst->state]);
+	if (server_has_peers()) {
+		msg = link_msg_new("removed");
+		json_object_set_new(msg, "service", json_string(svc->name));
+		json_object_set_new(msg, "index", json_integer(inst->index));
+		server_broadcast(msg);
+	}
+	svc->inst[inst->index] = NULL;
+	svc->live--;
+	supervise_free(inst);
+	assign_svc_check(svc);
+}
+
+/* A new revision or generation: a fresh start, counters cleared. */
+static void
+inst_renew(struct inst *inst)
+{
+	struct svc	*svc = inst->svc;
+
+	if (inst->spec != svc->spec) {
+		spec_unref(inst->spec);
+		inst->spec = spec_ref(svc->spec);
+		inst->restarts = 0;
+	} else if (inst->restart_gen != svc->restart_gen)
+		inst->restarts++;
+	inst->restart_gen = svc->restart_gen;
+	inst->start_gen = svc->start_gen;
+	inst->crashes = 0;
+	inst->window_count = 0;
+	inst->done = false;
+	inst_set_error(inst, NULL);
+}
+
+static void
+inst_converge_run(struct inst *inst)
+{
+	struct svc	*svc = inst->svc;
+	bool		 changed;
+
+	changed = inst->spec != svc->spec ||
+	    inst->restart_gen != svc->restart_gen;
+	if (inst->pid != 0) {
+		if (inst->state == INST_STOPPING)
+			return;		/* the exit converges again */
+		if (inst->spec != svc->spec)
+			inst_stop(inst, "new revision");
+		else if (inst->restart_gen != svc->restart_gen)
+			inst_stop(inst, "restart requested");
+		else
+			inst->start_gen = svc->start_gen;
+		return;
+	}
+	if (changed || inst->start_gen != svc->start_gen) {
+		inst_timer_clear(inst);
+		inst_renew(inst);
+		inst_start(inst, NULL);
+		return;
+	}
+	switch (inst->state) {
+	case INST_PENDING:
+	case INST_WAITING:
+		inst_start(inst, NULL);
+		break;
+	case INST_EXITED:
+		if (!inst->done)
+			inst_start(inst, NULL);
+		break;
+	default:
+		break;		/* backoff, crashloop, failed: left alone */
+	}
+}
+
+void
+supervise_converge(struct inst *inst)
+{
+	switch (inst_want(inst)) {
+	case WANT_GONE:
+		if (inst->pid == 0)
+			inst_remove(inst);
+		else if (inst->state != INST_STOPPING)
+			inst_stop(inst, "unassigned");
+		break;
+	case WANT_STOPPED:
+		if (inst->pid != 0) {
+			if (inst->state != INST_STOPPING)
+				inst_stop(inst, agent.shutting_down ?
+				    "shutdown" : "disabled");
+		} else if (inst->state != INST_EXITED) {
+			inst_timer_clear(inst);
+			inst->done = false;
+			inst_set_state(inst, INST_EXITED, NULL);
+		}
+		break;
+	case WANT_RUN:
+		inst_converge_run(inst);
+		break;
+	}
+}
+
+/* Build the request for this instance's spec and start it. */
+static pid_t
+inst_spawn(struct inst *inst, int *resfd, char **cause)
+{
+	const struct manifest	*m = inst->spec->m;
+	char *const		*base = spawn_base_env();
+	char			**argv, **ienv, **envp, *workdir = NULL;
+	char			*logpath = NULL;
+	struct spawn_req	 req;
+	size_t			 i, j, n, nb, ni, klen;
+	pid_t			 pid;
+
+	argv = xcalloc(m->ncommand + 1, sizeof(*argv));
+	for (i = 0; i < m->ncommand; i++)
+		argv[i] = manifest_expand(m, m->command[i], inst->index);
+	ienv = manifest_instance_env(m, inst->index);
+	for (nb = 0; base[nb] != NULL; nb++)
+		;
+	for (ni = 0; ienv[ni] != NULL; ni++)
+		;
+	/* The instance's variables win over the agent's own. */
+	envp = xcalloc(nb + ni + 1, sizeof(*envp));
+	for (i = n = 0; i < nb; i++) {
+		klen = strcspn(base[i], "=");
+		for (j = 0; j < ni; j++) {
+			if (strncmp(ienv[j], base[i], klen + 1) == 0)
+				break;
+		}
+		if (j == ni)
+			envp[n++] = base[i];
+	}
+	for (j = 0; j < ni; j++)
+		envp[n++] = ienv[j];
+	if (m->workdir != NULL)
+		workdir = manifest_expand(m, m->workdir, inst->index);
+	if (m->logs.to != LOGS_INHERIT)
+		xasprintf(&logpath, "%s/%s.%u.log", agent.logs_dir,
+		    inst->svc->name, inst->index);
+
+	memset(&req, 0, sizeof(req));
+	req.argv = argv;
+	req.envp = envp;
+	req.workdir = workdir;
+	req.logpath = logpath;
+	req.nofile = m->limits.nofile;
+	req.user = m->user;
+	req.group = m->group;
+	pid = spawn_start(&req, resfd, cause);
+
+	free(logpath);
+	free(workdir);
+	free(envp);
+	strv_free(ienv);
+	strv_free(argv);
+	return pid;
+}
+
+static void
+inst_exec_done(struct inst *inst, int r, char *cause)
+{
+	const struct manifest	*m = inst->spec->m;
+
+	inst_exec_clear(inst);
+	if (inst->state != INST_STARTING) {
+		free(cause);	/* already being stopped */
+		return;
+	}
+	if (r < 0) {
+		/* The child exits 127 at once; its reaping fails the instance. */
+		inst->spawn_failed = true;
+		inst_set_error(inst, cause);
+		return;
+	}
+	inst_set_state(inst, INST_RUNNING, "pid %ld", (long)inst->pid);
+	if (!m->readiness.notify && m->health.readiness.type == PROBE_NONE)
+		inst_set_state(inst, INST_READY, NULL);
+}
+
+static void
+inst_exec_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct inst	*inst = arg;
+	char		*cause = NULL;
+	int		 r;
+
+	r = spawn_result(inst->exec_fd, &cause);
+	if (r == 1)
+		return;
+	inst->exec_fd = -1;
+	inst_exec_done(inst, r, cause);
+}
+
+/* Start a process now; `why` completes the log line. */
+static void
+inst_start(struct inst *inst, const char *why)
+{
+	char	*cause = NULL;
+	pid_t	 pid;
+	int	 fd, r;
+
+	inst_timer_clear(inst);
+	inst->spawn_failed = false;
+	pid = inst_spawn(inst, &fd, &cause);
+	if (pid == -1) {
+		inst_set_error(inst, cause);
+		inst_set_state(inst, INST_FAILED, "%s", inst->last_error);
+		return;
+	}
+	inst->pid = pid;
+	inst->started = now_ms();
+	pidmap_put(pid, inst);
+	inst_set_state(inst, INST_STARTING, "pid %ld%s%s", (long)pid,
+	    why ? ", " : "", why ? why : "");
+	r = spawn_result(fd, &cause);
+	if (r != 1) {
+		inst_exec_done(inst, r, cause);
+		return;
+	}
+	inst->exec_fd = fd;
+	inst->exec_ev = event_new(agent.base, fd, EV_READ | EV_PERSIST,
+	    inst_exec_cb, inst);
+	event_add(inst->exec_ev, NULL);
+}
+
+static bool
+inst_exit_ok(const struct manifest *m, int status)
+{
+	size_t	i;
+
+	if (!WIFEXITED(status))
+		return false;
+	for (i = 0; i < m->restart.nexit_codes; i++) {
+		if (m->restart.exit_codes[i] == WEXITSTATUS(status))
+			return true;
+	}
+	return false;
+}
+
+static void
+inst_describe_exit(int status, pid_t pid, char *buf, size_t len)
+{
+	const char	*name;
+
+	if (WIFEXITED(status)) {
+		snprintf(buf, len, "pid %ld exit status %d", (long)pid,
+		    WEXITSTATUS(status));
+		return;
+	}
+	name = sigabbrev_np(WTERMSIG(status));
+	snprintf(buf, len, "pid %ld killed by SIG%s%s", (long)pid,
+	    name ? name : "?", WCOREDUMP(status) ? ", core dumped" : "");
+}
+
+/* Next restart delay: exponential in consecutive crashes, jittered. */
+static uint64_t
+inst_backoff_ms(const struct manifest *m, unsigned crashes)
+{
+	double		d = (double)m->restart.backoff.initial_ms;
+	unsigned	i;
+
+	for (i = 1; i < crashes && d < (double)m->restart.backoff.max_ms; i++)
+		d *= m->restart.backoff.multiplier;
+	if (d > (double)m->restart.backoff.max_ms)
+		d = (double)m->restart.backoff.max_ms;
+	if (d > 0 && m->restart.backoff.jitter > 0)
+		d *= 1.0 + m->restart.backoff.jitter *
+		    (2.0 * drand48() - 1.0);
+	return d > 0 ? (uint64_t)d : 0;
+}
+
+static void
+inst_format_secs(uint64_t ms, char *buf, size_t len)
+{
+	if (ms % 1000 == 0)
+		snprintf(buf, len, "%llus", (unsigned long long)(ms / 1000));
+	else
+		snprintf(buf, len, "%.3gs", (double)ms / 1000.0);
+}
+
+/* The process died on its own: apply the restart policy. */
+static void
+inst_crashed(struct inst *inst, int status, const char *what)
+{
+	const struct manifest	*m = inst->spec->m;
+	uint64_t		 now = now_ms(), delay;
+	char			 iv[32], *error;
+	bool			 restart;
+
+	switch (m->restart.policy) {
+	case RESTART_ALWAYS:
+		restart = true;
+		break;
+	case RESTART_ON_FAILURE:
+		restart = !inst_exit_ok(m, status);
+		break;
+	default:
+		restart = false;
+		break;
+	}
+	if (!restart) {
+		inst->done = true;
+		inst_set_state(inst, INST_EXITED, "%s", what);
+		return;
+	}
+	if (now - inst->started >= m->restart.backoff.reset_after_ms)
+		inst->crashes = 0;
+	inst->crashes++;
+	if (inst->window_count == 0 ||
+	    now - inst->window_start > m->restart.limit.interval_ms) {
+		inst->window_start = now;
+		inst->window_count = 0;
+	}
+	if (inst->window_count >= m->restart.limit.burst) {
+		inst_format_secs(m->restart.limit.interval_ms, iv, sizeof(iv));
+		if (m->restart.limit.action == LIMIT_FAIL) {
+			xasprintf(&error, "restart limit hit: %u restarts "
+			    "in %s", inst->window_count, iv);
+			inst_set_error(inst, error);
+			inst_set_state(inst, INST_FAILED, "%s; %s", what,
+			    inst->last_error);
+			return;
+		}
+		delay = m->restart.backoff.max_ms;
+		inst->next_start = now + delay;
+		inst_timer_set(inst, delay);
+		inst_set_state(inst, INST_CRASHLOOP, "%s; restart limit hit: "
+		    "%u restarts in %s, next start in %llums", what,
+		    inst->window_count, iv, (unsigned long long)delay);
+		return;
+	}
+	inst->window_count++;
+	delay = inst_backoff_ms(m, inst->crashes);
+	if (delay == 0) {
+		inst->restarts++;
+		inst_start(inst, what);
+		return;
+	}
+	inst->next_start = now + delay;
+	inst_timer_set(inst, delay);
+	inst_set_state(inst, INST_BACKOFF, "%s; next start in %llums", what,
+	    (unsigned long long)delay);
+}
+
+/* The process was reaped. */
+static void
+inst_exited(struct inst *inst, int status)
+{
+	pid_t	pid = inst->pid;
+	char	what[128], *cause = NULL;
+	int	r;
+
+	/* A dead child has settled its result pipe one way or the other. */
+	if (inst->exec_fd != -1) {
+		r = spawn_result(inst->exec_fd, &cause);
+		inst->exec_fd = -1;
+		inst_exec_done(inst, r == 1 ? 0 : r, cause);
+	}
+	pidmap_del(pid);
+	inst->pid = 0;
+	/* Whatever is left of its process group goes with it. */
+	kill(-pid, SIGKILL);
+	inst_describe_exit(status, pid, what, sizeof(what));
+	if (inst->state == INST_STOPPING) {
+		inst_timer_clear(inst);
+		inst->done = false;
+		inst_set_state(inst, INST_EXITED, "%s", what);
+		supervise_converge(inst);
+		return;
+	}
+	if (inst->spawn_failed) {
+		inst->spawn_failed = false;
+		inst_set_state(inst, INST_FAILED, "%s", inst->last_error);
+		return;
+	}
+	if (inst_want(inst) != WANT_RUN) {
+		inst_set_state(inst, INST_EXITED, "%s", what);
+		supervise_converge(inst);
+		return;
+	}
+	inst_crashed(inst, status, what);
+}
+
+static void
+inst_timer_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct inst	*inst = arg;
+
+	switch (inst->state) {
+	case INST_STOPPING:
+		log_warn("service %s/%u: pid %ld did not stop in time, "
+		    "sending SIGKILL", inst->svc->name, inst->index,
+		    (long)inst->pid);
+		if (kill(-inst->pid, SIGKILL) == -1 && errno == ESRCH)
+			kill(inst->pid, SIGKILL);
+		break;
+	case INST_BACKOFF:
+	case INST_CRASHLOOP:
+		inst->restarts++;
+		inst_start(inst, "backoff over");
+		break;
+	default:
+		break;
+	}
+}
+
+void
+supervise_sigchld_cb(evutil_socket_t sig, short what, void *arg)
+{
+	struct inst	*inst;
+	pid_t		 pid;
+	int		 status;
+
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		if ((inst = pidmap_get(pid)) != NULL)
+			inst_exited(inst, status);
+	}
+	agent_check_done();
+}
