@@ -190,4 +190,89 @@ bool		 manifest_name_valid(const char *);
 const char	*restart_policy_name(enum restart_policy);
 const char	*logs_to_name(enum logs_to);
 
+/* Also names of enums and of signals ("SIGTERM"; NULL when unknown). */
+const char	*limit_action_name(enum limit_action);
+const char	*probe_type_name(enum probe_type);
+const char	*manifest_signal_name(int);
+
+/*
+ * The field table. Every manifest field is one entry: its path, type,
+ * default and bounds, how a change of it is applied, and a one-line doc.
+ * Parsing, defaults, the canonical form, the man page and `droverctl
+ * diff` all come from it. Probe fields (under health.startup,
+ * health.liveness, health.readiness, or directly under health in the
+ * shorthand) are a second table, relative to a struct probe.
+ */
+enum manifest_type {
+	MFT_NAME,	/* service name, char * */
+	MFT_ARGV,	/* non-empty list of strings, char ** + size_t count */
+	MFT_STRING,	/* non-empty string, char *, NULL when unset */
+	MFT_ENV,	/* mapping NAME: value, struct kv * + size_t count */
+	MFT_UINT,	/* integer, unsigned */
+	MFT_COUNT,	/* integer, uint64_t, 0: unset */
+	MFT_PORT,	/* integer 1..65535, int, -1: unset */
+	MFT_LISTEN,	/* list of {name, address}, struct listen_spec * + count */
+	MFT_ENUM,	/* one of `names`, stored in an enum */
+	MFT_CHOICE,	/* one of two `names`, stored in a bool (names[1] is true) */
+	MFT_EXIT_CODES,	/* list of integers 0..255, int * + size_t count */
+	MFT_DURATION,	/* duration_parse() text, uint64_t milliseconds */
+	MFT_NUMBER,	/* number, double */
+	MFT_SIGNAL,	/* signal name, int */
+	MFT_BOOL,	/* true or false, bool */
+	MFT_SIZE,	/* size_parse() text, uint64_t bytes */
+	MFT_NAMES,	/* list of service names, char ** + size_t count */
+	MFT_HEALTH,	/* a probe (shorthand) or startup/liveness/readiness */
+	MFT_PROBE,	/* a struct probe, fields in manifest_probe_fields() */
+	MFT_PROBE_PORT,	/* integer 1..65535 or a string with ${VAR}, char * */
+	MFT_STATUS,	/* HTTP status range "200-399" or "200", two ints */
+};
+
+enum manifest_change {
+	MANIFEST_CHANGE_LIVE,		/* applied without touching processes */
+	MANIFEST_CHANGE_RESTART,	/* instances restarted (reserved) */
+	MANIFEST_CHANGE_ROLLOUT,	/* a new revision is rolled out */
+	MANIFEST_CHANGE_SCALE,		/* instances added or removed */
+};
+
+#define MFF_REQUIRED	0x1	/* no default: the field must be given */
+#define MFF_VARS	0x2	/* may hold ${VAR} references */
+#define MFF_ZERO_NULL	0x4	/* 0 means unset; null in the canonical form */
+
+struct manifest_field {
+	const char		 *path;		/* "restart.backoff.initial" */
+	enum manifest_type	  type;
+	size_t			  offset;	/* into struct manifest or probe */
+	size_t			  offset2;	/* count, or status_max */
+	const char		 *def;		/* default as YAML text; NULL: none */
+	uint64_t		  min, max;	/* integers, durations, sizes */
+	double			  dmin, dmax;	/* numbers */
+	const char *const	 *names;	/* MFT_ENUM, MFT_CHOICE; NULL-terminated */
+	const char		 *rule;		/* further constraint, or NULL */
+	int			  flags;	/* MFF_* */
+	enum manifest_change	  change;
+	const char		 *doc;		/* one line */
+};
+
+const struct manifest_field	*manifest_fields(size_t *n);
+const struct manifest_field	*manifest_probe_fields(size_t *n);
+/* The entry of a path ("stop.timeout", "health.liveness.http.port" finds
+ * the probe table's "http.port"); NULL when there is none. */
+const struct manifest_field	*manifest_field_find(const char *path);
+/* How a change of a canonical leaf path is applied ("env.FOO" is env's). */
+enum manifest_change		 manifest_field_change(const char *path);
+const char			*manifest_change_name(enum manifest_change);
+const char			*manifest_type_name(enum manifest_type);
+/* The bounds and rule of a field in words, e.g. "0..10000"; "" if none. */
+void				 manifest_field_bounds(const struct manifest_field *,
+				    char *buf, size_t len);
+
+/*
+ * What changed from `old` to `new`: an array of {"path", "old", "new",
+ * "class"}, one per canonical leaf that differs (objects are walked,
+ * lists and scalars are leaves; a missing leaf is null), sorted by path.
+ * "class" is "live", "restart", "rollout" or "scale".
+ */
+json_t		*manifest_diff(const struct manifest *old,
+		    const struct manifest *new);
+
 #endif
