@@ -677,14 +677,15 @@ listen_free(struct listen_spec *v, size_t n)
 	free(v);
 }
 
-/* One listen item into *out; false (reported) when it is not valid. */
+/* One listen item into *out, which gets each part that is valid by
+ * itself; false (reported) when the item is not valid as a whole. */
 static bool
 decode_listen_item(struct mdec *dec, const struct mnode *n, const char *path,
     struct listen_spec *out)
 {
-	const char	*s, *vals[2] = { NULL, NULL };
+	const char	*s;
 	static const char *const keys[2] = { "name", "address" };
-	char		*p, q[160];
+	char		*p, q[160], **dst;
 	bool		*skip, ok = true;
 	size_t		 i, k;
 
@@ -701,6 +702,7 @@ decode_listen_item(struct mdec *dec, const struct mnode *n, const char *path,
 		p = path_join(path, n->keys[i].text);
 		for (k = 0; k < 2 && strcmp(n->keys[i].text, keys[k]) != 0; k++)
 			;
+		dst = k == 0 ? &out->name : &out->address;
 		if (k == 2) {
 			mdec_error(dec, n->keys[i].line, n->keys[i].col, p,
 			    "unknown field (expected one of: name, address)");
@@ -718,7 +720,7 @@ decode_listen_item(struct mdec *dec, const struct mnode *n, const char *path,
 			    mquote(s, q, sizeof(q)));
 			ok = false;
 		} else
-			vals[k] = s;
+			store_string(dst, s);
 		free(p);
 	}
 	free(skip);
@@ -731,19 +733,16 @@ decode_listen_item(struct mdec *dec, const struct mnode *n, const char *path,
 		free(p);
 		ok = false;
 	}
-	if (!ok)
-		return false;
-	out->name = xstrdup(vals[0]);
-	out->address = xstrdup(vals[1]);
-	return true;
+	return ok;
 }
 
+/* listen: names unique, order kept (it is the order of LISTEN_FDS). */
 static void
 decode_listen(struct mdec *dec, const struct manifest_field *f, void *base,
     const struct mnode *n, const char *path)
 {
 	struct listen_spec	*v;
-	size_t			 i, j, k = 0;
+	size_t			 i, j;
 	char			*p, q[160];
 	bool			 ok = true;
 
@@ -754,33 +753,30 @@ decode_listen(struct mdec *dec, const struct manifest_field *f, void *base,
 	v = xcalloc(n->n + 1, sizeof(*v));
 	for (i = 0; i < n->n; i++) {
 		p = path_index(path, i);
-		if (!decode_listen_item(dec, n->items[i], p, &v[k])) {
+		if (!decode_listen_item(dec, n->items[i], p, &v[i]))
 			ok = false;
-			free(p);
-			continue;
-		}
-		for (j = 0; j < k; j++) {
-			if (strcmp(v[j].name, v[k].name) != 0)
+		free(p);
+		for (j = 0; v[i].name != NULL && j < i; j++) {
+			if (v[j].name == NULL ||
+			    strcmp(v[j].name, v[i].name) != 0)
 				continue;
-			free(p);
 			xasprintf(&p, "%s[%zu].name", path, i);
 			mdec_error_at(dec, mnode_get(n->items[i], "name"), p,
-			    "duplicate name %s", mquote(v[k].name, q,
-			    sizeof(q)));
+			    "duplicate name %s (first in %s[%zu])",
+			    mquote(v[i].name, q, sizeof(q)), path, j);
+			free(p);
 			ok = false;
 			break;
 		}
-		k++;
-		free(p);
 	}
 	if (!ok) {
-		listen_free(v, k);
+		listen_free(v, n->n);
 		return;
 	}
 	listen_free(*FIELD(base, f->offset, struct listen_spec *),
 	    *FIELD(base, f->offset2, size_t));
 	*FIELD(base, f->offset, struct listen_spec *) = v;
-	*FIELD(base, f->offset2, size_t) = k;
+	*FIELD(base, f->offset2, size_t) = n->n;
 }
 
 /* A probe's port: a number, or text with ${VAR} checked later. */
@@ -1086,7 +1082,7 @@ decode_probe(struct mdec *dec, struct probe *p, const struct mnode *n,
 	const struct manifest_field	*tab;
 	const struct mnode		*k;
 	size_t				 ntab, i, ntypes = 0;
-	bool				 present[4] = { false };
+	bool				 present[4] = { true, false, false, false };
 	int				 s;
 
 	if (n->kind == MNODE_NULL || n->kind == MNODE_BAD)
@@ -1359,7 +1355,8 @@ field_copy(const struct manifest_field *f, void *dst, const void *src)
 	struct listen_spec	*l, *sl;
 	int			*codes;
 
-	if (f->offset2 != 0)
+	if (f->type == MFT_ARGV || f->type == MFT_NAMES || f->type == MFT_ENV ||
+	    f->type == MFT_LISTEN || f->type == MFT_EXIT_CODES)
 		n = *FIELD((void *)src, f->offset2, size_t);
 	switch (f->type) {
 	case MFT_NAME:

@@ -17,8 +17,6 @@
 #include "manifest-int.h"
 #include "util.h"
 
-#define FIELD(base, off, T)	((T *)(void *)((char *)(base) + (off)))
-
 enum piece { PIECE_END, PIECE_TEXT, PIECE_VAR, PIECE_OPEN, PIECE_BADNAME };
 
 /* The next piece of `*pp`: literal text, a variable name, or a broken
@@ -84,15 +82,37 @@ is_var(const char *name, size_t len, const char *var)
 	return strlen(var) == len && strncmp(name, var, len) == 0;
 }
 
-static void
-check_string(struct mdec *dec, const char *s, const struct mnode *n,
-    const char *path)
+/* What a value may reference: env keys as written in the document (so
+ * that a broken env does not make every reference look unknown), and
+ * PORT when ports.base is given at all. */
+struct known {
+	const struct mnode	*env;
+	bool			 port;
+};
+
+static bool
+known_env(const struct known *k, const char *name, size_t len)
 {
-	const struct manifest	*m = dec->m;
-	const char		*start;
-	size_t			 len;
-	enum piece		 k;
-	char			 q[160], *t;
+	size_t	i;
+
+	if (k->env == NULL || k->env->kind != MNODE_MAP)
+		return false;
+	for (i = 0; i < k->env->n; i++)
+		if (k->env->keys[i].text != NULL &&
+		    strlen(k->env->keys[i].text) == len &&
+		    strncmp(k->env->keys[i].text, name, len) == 0)
+			return true;
+	return false;
+}
+
+static void
+check_string(struct mdec *dec, const struct known *known, const char *s,
+    const struct mnode *n, const char *path)
+{
+	const char	*start;
+	size_t		 len;
+	enum piece	 k;
+	char		 q[160], *t;
 
 	while ((k = next_piece(&s, &start, &len)) != PIECE_END) {
 		switch (k) {
@@ -110,8 +130,8 @@ check_string(struct mdec *dec, const char *s, const struct mnode *n,
 		case PIECE_VAR:
 			if (is_var(start, len, "SERVICE") ||
 			    is_var(start, len, "INSTANCE") ||
-			    env_find(m, start, len) != NULL ||
-			    (is_var(start, len, "PORT") && m->port_base >= 0))
+			    known_env(known, start, len) ||
+			    (is_var(start, len, "PORT") && known->port))
 				break;
 			if (is_var(start, len, "PORT"))
 				mdec_error_at(dec, n, path, "unknown variable "
@@ -128,46 +148,44 @@ check_string(struct mdec *dec, const char *s, const struct mnode *n,
 	}
 }
 
-/* Checks the references of one field that may hold them; `n` is the
- * field's node (NULL when it came from a default). */
 static void
-check_field(struct mdec *dec, const struct manifest_field *f, void *base,
+check_scalar(struct mdec *dec, const struct known *known,
     const struct mnode *n, const char *path)
 {
-	const struct mnode	*item;
-	char			*p, **v;
-	struct kv		*kv;
-	size_t			 i, cnt;
+	if (n != NULL && n->kind == MNODE_SCALAR)
+		check_string(dec, known, n->text, n, path);
+}
 
+/* Checks the references in the document node of one field that may
+ * hold them (whether or not the field decoded). */
+static void
+check_field(struct mdec *dec, const struct known *known,
+    const struct manifest_field *f, const struct mnode *n, const char *path)
+{
+	char	*p;
+	size_t	 i;
+
+	if (n == NULL)
+		return;
 	switch (f->type) {
-	case MFT_STRING:
-	case MFT_PROBE_PORT:
-		if (*FIELD(base, f->offset, char *) != NULL)
-			check_string(dec, *FIELD(base, f->offset, char *), n,
-			    path);
-		break;
 	case MFT_ARGV:
-		v = *FIELD(base, f->offset, char **);
-		cnt = *FIELD(base, f->offset2, size_t);
-		for (i = 0; i < cnt; i++) {
-			item = n != NULL && n->kind == MNODE_SEQ && i < n->n ?
-			    n->items[i] : n;
+		for (i = 0; n->kind == MNODE_SEQ && i < n->n; i++) {
 			xasprintf(&p, "%s[%zu]", path, i);
-			check_string(dec, v[i], item, p);
+			check_scalar(dec, known, n->items[i], p);
 			free(p);
 		}
 		break;
 	case MFT_ENV:
-		kv = *FIELD(base, f->offset, struct kv *);
-		cnt = *FIELD(base, f->offset2, size_t);
-		for (i = 0; i < cnt; i++) {
-			item = mnode_get(n, kv[i].key);
-			p = path_join(path, kv[i].key);
-			check_string(dec, kv[i].value, item ? item : n, p);
+		for (i = 0; n->kind == MNODE_MAP && i < n->n; i++) {
+			if (n->keys[i].text == NULL)
+				continue;
+			p = path_join(path, n->keys[i].text);
+			check_scalar(dec, known, n->items[i], p);
 			free(p);
 		}
 		break;
 	default:
+		check_scalar(dec, known, n, path);
 		break;
 	}
 }
@@ -176,27 +194,28 @@ void
 manifest_check_vars(struct mdec *dec)
 {
 	const struct manifest_field	*tab;
-	struct probe			*probes[3] = { &dec->m->health.startup,
-		&dec->m->health.liveness, &dec->m->health.readiness };
+	const struct mnode		*base;
+	struct known			 known;
 	size_t				 i, j, n;
 	char				*path;
 
+	known.env = mnode_get(dec->root, "env");
+	base = mnode_path(dec->root, "ports.base");
+	known.port = base != NULL && base->kind != MNODE_NULL;
 	tab = manifest_fields(&n);
 	for (i = 0; i < n; i++)
 		if (tab[i].flags & MFF_VARS)
-			check_field(dec, &tab[i], dec->m,
+			check_field(dec, &known, &tab[i],
 			    mnode_path(dec->root, tab[i].path), tab[i].path);
 	tab = manifest_probe_fields(&n);
 	for (j = 0; j < 3; j++) {
-		if (probes[j]->type == PROBE_NONE ||
-		    dec->probe_node[j] == NULL || (j == 2 && dec->shorthand))
+		if (dec->probe_node[j] == NULL || (j == 2 && dec->shorthand))
 			continue;
 		for (i = 0; i < n; i++) {
-			if (!(tab[i].flags & MFF_VARS) ||
-			    probe_section(tab[i].path) != (int)probes[j]->type)
+			if (!(tab[i].flags & MFF_VARS))
 				continue;
 			path = path_join(dec->probe_path[j], tab[i].path);
-			check_field(dec, &tab[i], probes[j],
+			check_field(dec, &known, &tab[i],
 			    mnode_path(dec->probe_node[j], tab[i].path), path);
 			free(path);
 		}

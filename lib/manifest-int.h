@@ -46,6 +46,7 @@ struct mnode {
 struct mdec {
 	const char		*file;
 	struct diags		*d;
+	size_t			 first;		/* d->n when this input began */
 	unsigned		 nerr;
 	struct manifest		*m;
 	const struct mnode	*root;

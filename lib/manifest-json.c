@@ -121,7 +121,7 @@ field_json(const struct manifest_field *f, const void *base)
 	char		 buf[32];
 	uint64_t	 u;
 	int		 lo, hi;
-	size_t		 n = f->offset2 ? *CFIELD(base, f->offset2, size_t) : 0;
+	size_t		 n = 0;
 
 	switch (f->type) {
 	case MFT_NAME:
@@ -134,6 +134,7 @@ field_json(const struct manifest_field *f, const void *base)
 	case MFT_ENV:
 	case MFT_LISTEN:
 	case MFT_EXIT_CODES:
+		n = *CFIELD(base, f->offset2, size_t);
 		return list_json(f, base, n);
 	case MFT_UINT:
 		return json_integer(*CFIELD(base, f->offset, unsigned));

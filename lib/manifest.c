@@ -11,6 +11,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -187,6 +188,30 @@ str_cmp(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* Orders this input's diagnostics by position (those without one last),
+ * keeping the order of equal positions. */
+static void
+sort_diags(struct mdec *dec)
+{
+	struct diags	*d = dec->d;
+	struct diag	 t;
+	size_t		 i, j;
+
+	for (i = dec->first + 1; i < d->n; i++) {
+		t = d->v[i];
+		for (j = i; j > dec->first; j--) {
+			const struct diag *p = &d->v[j - 1];
+			int pl = p->line > 0 ? p->line : INT_MAX;
+			int tl = t.line > 0 ? t.line : INT_MAX;
+
+			if (pl < tl || (pl == tl && p->col <= t.col))
+				break;
+			d->v[j] = d->v[j - 1];
+		}
+		d->v[j] = t;
+	}
+}
+
 /* Decodes and checks a document; NULL when anything was reported. */
 static struct manifest *
 manifest_build(struct mdec *dec, const struct mnode *root,
@@ -219,6 +244,7 @@ manifest_build(struct mdec *dec, const struct mnode *root,
 	if (dec->nerr > 0 || root == NULL || root->kind == MNODE_BAD) {
 		if (dec->nerr == 0)
 			mdec_error(dec, 0, 0, "", "not a manifest");
+		sort_diags(dec);
 		manifest_free(m);
 		return NULL;
 	}
@@ -230,7 +256,7 @@ struct manifest *
 manifest_parse_yaml(const char *buf, size_t len, const char *file,
     const char *default_name, struct diags *d)
 {
-	struct mdec	 dec = { .file = file, .d = d };
+	struct mdec	 dec = { .file = file, .d = d, .first = d->n };
 	struct mnode	*root;
 	struct manifest	*m;
 
@@ -244,7 +270,7 @@ struct manifest *
 manifest_from_json(const json_t *j, const char *source,
     const char *default_name, struct diags *d)
 {
-	struct mdec	 dec = { .file = source, .d = d };
+	struct mdec	 dec = { .file = source, .d = d, .first = d->n };
 	struct mnode	*root;
 	struct manifest	*m;
 
