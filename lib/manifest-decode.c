@@ -189,6 +189,8 @@ wrong_type(struct mdec *dec, const struct mnode *n, const char *path,
 {
 	char	got[160];
 
+	if (n->kind == MNODE_BAD)	/* already reported */
+		return;
 	mnode_what(n, got, sizeof(got));
 	mdec_error_at(dec, n, path, "wrong type: %s (expected %s)", got, what);
 }
