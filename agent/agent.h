@@ -1,8 +1,8 @@
 /*
  * agent.h — drover-agent's internal interfaces: the service table
  * (assign.c), the instance state machine (supervise.c), process creation
- * (spawn.c), the pid index (pidmap.c), the agent link (server.c) and the
- * process-wide state (main.c).
+ * (spawn.c), the agent link (server.c) and the process-wide state
+ * (main.c).
  *
  * Ownership: the service table owns every struct svc; a svc owns its
  * instances (svc->inst[index]); a spec (one parsed revision) is shared by
@@ -65,7 +65,7 @@ struct inst {
 	unsigned	 index;
 	enum inst_state	 state;
 	pid_t		 pid;		/* 0: no process */
-	int		 exec_fd;	/* spawn result pipe, -1 once settled */
+	int		 pidfd;		/* -1: no process */
 	unsigned	 restarts;
 	unsigned	 crashes;	/* consecutive, drives the backoff */
 	unsigned	 window_count;	/* restarts in the current limit window */
@@ -77,9 +77,9 @@ struct inst {
 	int64_t		 start_gen;
 	char		*last_error;
 	struct event	*timer;		/* backoff or stop escalation */
-	struct event	*exec_ev;	/* waits on exec_fd */
+	struct event	*exit_ev;	/* pidfd readable: the process ended */
 	bool		 done;		/* exited by policy: left alone */
-	bool		 spawn_failed;
+	bool		 spawn_failed;	/* the child failed before its exec */
 };
 
 /* main.c: process-wide state. */
@@ -89,6 +89,7 @@ struct agent {
 	char			*state_dir;
 	char			*sock_path;
 	char			*logs_dir;
+	unsigned		 nprocs;	/* processes not yet reaped */
 	bool			 shutting_down;
 };
 extern struct agent	agent;
@@ -116,7 +117,6 @@ struct inst	*supervise_new(struct svc *, unsigned index);
 void		 supervise_free(struct inst *);
 /* Level-triggered: make the instance match what its service wants. */
 void		 supervise_converge(struct inst *);
-void		 supervise_sigchld_cb(evutil_socket_t, short, void *);
 json_t		*supervise_json(const struct inst *);
 const char	*supervise_state_name(enum inst_state);
 
@@ -135,22 +135,13 @@ void		 spawn_cleanup(void);
 /* The agent's environment without what belongs to the agent itself. */
 char *const	*spawn_base_env(void);
 /*
- * Start a process. Returns its pid and the read end of the result pipe
- * (see spawn_result), or -1 with a malloc'd reason and nothing started.
+ * Start a process; the result is known on return. Returns -1 with a
+ * malloc'd *cause when nothing was started. Otherwise returns the pid
+ * with a close-on-exec pidfd for it in *pidfd; *cause is then NULL when
+ * the exec succeeded, or the reason the child failed before it (the
+ * child exits 127 and must still be reaped).
  */
-pid_t		 spawn_start(const struct spawn_req *, int *resfd, char **cause);
-/*
- * Read the result pipe: 1 while unknown, 0 when exec succeeded, -1 when
- * the child failed (*cause malloc'd). The fd is closed once settled.
- */
-int		 spawn_result(int fd, char **cause);
-
-/* pidmap.c: pid -> instance, O(1). */
-void		 pidmap_put(pid_t, struct inst *);
-struct inst	*pidmap_get(pid_t);
-void		 pidmap_del(pid_t);
-size_t		 pidmap_count(void);
-void		 pidmap_free(void);
+pid_t		 spawn_start(const struct spawn_req *, int *pidfd, char **cause);
 
 /* server.c: the agent-link listener and the connections to droverd. */
 int		 server_probe(const char *path);

@@ -169,7 +169,7 @@ daemonize(void)
 void
 agent_check_done(void)
 {
-	if (agent.shutting_down && pidmap_count() == 0)
+	if (agent.shutting_down && agent.nprocs == 0)
 		event_base_loopexit(agent.base, NULL);
 }
 
@@ -243,7 +243,6 @@ cleanup(struct event **sigs, size_t nsigs)
 
 	server_free();
 	assign_free_all();
-	pidmap_free();
 	spawn_cleanup();
 	for (i = 0; i < nsigs; i++)
 		event_free(sigs[i]);
@@ -258,7 +257,7 @@ cleanup(struct event **sigs, size_t nsigs)
 int
 main(int argc, char **argv)
 {
-	static const int	 sigs[] = { SIGCHLD, SIGTERM, SIGINT, SIGHUP };
+	static const int	 sigs[] = { SIGTERM, SIGINT, SIGHUP };
 	struct options		 o = { .level = LOG_LEVEL_INFO };
 	struct event		*ev[nitems(sigs)];
 	char			*cause = NULL, *logpath;
@@ -290,11 +289,11 @@ main(int argc, char **argv)
 		    o.connect);
 
 	signal(SIGPIPE, SIG_IGN);
+	/* Exits come through pidfds; SIGCHLD must only not auto-reap. */
+	signal(SIGCHLD, SIG_DFL);
 	agent.base = setup_base();
 	for (i = 0; i < nitems(sigs); i++) {
-		ev[i] = evsignal_new(agent.base, sigs[i],
-		    sigs[i] == SIGCHLD ? supervise_sigchld_cb : signal_cb,
-		    NULL);
+		ev[i] = evsignal_new(agent.base, sigs[i], signal_cb, NULL);
 		event_add(ev[i], NULL);
 	}
 	if ((r = spawn_init()) != 0) {
@@ -320,7 +319,7 @@ main(int argc, char **argv)
 	if (ready_fd != -1)
 		close(ready_fd);
 
-	if (!agent.shutting_down || pidmap_count() > 0)
+	if (!agent.shutting_down || agent.nprocs > 0)
 		event_base_dispatch(agent.base);
 	log_info("exiting");
 	cleanup(ev, nitems(sigs));

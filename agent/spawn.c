@@ -1,17 +1,22 @@
 /*
  * spawn.c — creating an instance's process with hygiene.
  *
- * The child is created with clone(CLONE_VM|CLONE_VFORK) on a private
- * stack, as posix_spawn does: no page tables are copied, and the parent
- * resumes once the child has exec'd or died. (Under AddressSanitizer a
- * plain fork is used instead.) The child runs only async-signal-safe
- * code: every string and id it needs is prepared by the parent. It
- * resets the signals the agent handles or ignores, unblocks all, makes
- * its own process group, takes stdin from /dev/null and stdout/stderr
- * from the log file (or the agent's), sets rlimits, drops privileges,
- * changes directory and execs. On any failure it writes
- * "<step> <arg>: <reason>" to a close-on-exec pipe and exits 127; the
- * parent reads that pipe (EOF without data: exec succeeded).
+ * The child is created with clone(CLONE_VM|CLONE_VFORK|CLONE_PIDFD) on a
+ * private stack, as posix_spawn does: no page tables are copied, the
+ * parent resumes once the child has exec'd or died, and it gets a pidfd
+ * for the child atomically (the agent waits on pidfds, never scans its
+ * children). The child runs only async-signal-safe code: every string
+ * and id it needs is prepared by the parent. It resets the signals the
+ * agent handles or ignores, makes its own process group, takes stdin
+ * from /dev/null and stdout/stderr from the log file (or the agent's),
+ * sets rlimits, drops privileges, changes directory, unblocks signals
+ * and execs. On failure it leaves "<step> <arg>: <reason>" in memory it
+ * shares with the parent and exits 127; so the result of a spawn is
+ * known when spawn_start returns.
+ *
+ * Under AddressSanitizer the child is a plain fork, which reports a
+ * failure through a close-on-exec pipe instead (the parent reads it
+ * until EOF, i.e. until the exec, as vfork would have waited).
  *
  * Every fd the agent holds is close-on-exec, so a child gets 0, 1, 2
  * and nothing else.
@@ -27,6 +32,7 @@
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "agent.h"
@@ -34,10 +40,6 @@
 
 #if defined(__SANITIZE_ADDRESS__)
 #define SPAWN_USE_FORK	1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define SPAWN_USE_FORK	1
-#endif
 #endif
 
 #define SPAWN_STACK_SIZE	(256 * 1024)
@@ -46,23 +48,23 @@
 /* What the child needs, prepared by the parent. */
 struct spawn_child {
 	const struct spawn_req	*req;
-	int			 resfd;		/* write end */
-	int			 nsigs;
-	const int		*sigs;
-	sigset_t		 mask;		/* to set before exec */
 	bool			 setid;
 	uid_t			 uid;
 	gid_t			 gid;
 	gid_t			*groups;
 	int			 ngroups;
+	int			 errpipe;	/* fork mode: write end */
+	size_t			 errlen;	/* clone mode: shared result */
+	char			 err[SPAWN_MSG_MAX];
 };
 
-static int	 spawn_devnull = -1;
-static int	 spawn_sigs[_NSIG];
-static int	 spawn_nsigs;
-static char	**spawn_env;
+static int		 spawn_devnull = -1;
+static int		 spawn_sigs[_NSIG];
+static int		 spawn_nsigs;
+static char		**spawn_env;
+static struct rlimit	 spawn_nofile;	/* what children get by default */
 #ifndef SPAWN_USE_FORK
-static void	*spawn_stack;
+static void		*spawn_stack;
 #endif
 
 /* Variables that describe the agent's own service manager context. */
@@ -84,27 +86,28 @@ spawn_env_dropped(const char *e)
 	return false;
 }
 
-int
-spawn_init(void)
+/* Remember every signal whose disposition an exec would not reset. */
+static void
+spawn_init_signals(void)
 {
-	extern char	**environ;
-	struct sigaction sa;
-	size_t		 n = 0, i;
-	int		 sig;
+	struct sigaction	sa;
+	int			sig;
 
-	spawn_devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
-	if (spawn_devnull == -1)
-		return -errno;
-	/* Signals whose disposition an exec would not reset by itself. */
 	spawn_nsigs = 0;
 	for (sig = 1; sig < _NSIG; sig++) {
 		if (sig == SIGKILL || sig == SIGSTOP)
 			continue;
-		if (sigaction(sig, NULL, &sa) == -1)
-			continue;
-		if (sa.sa_handler != SIG_DFL)
+		if (sigaction(sig, NULL, &sa) == 0 && sa.sa_handler != SIG_DFL)
 			spawn_sigs[spawn_nsigs++] = sig;
 	}
+}
+
+static void
+spawn_init_env(void)
+{
+	extern char	**environ;
+	size_t		  i, n = 0;
+
 	for (i = 0; environ[i] != NULL; i++)
 		;
 	spawn_env = xcalloc(i + 1, sizeof(*spawn_env));
@@ -113,6 +116,33 @@ spawn_init(void)
 			spawn_env[n++] = environ[i];
 	}
 	spawn_env[n] = NULL;
+}
+
+/*
+ * The agent holds a pidfd per instance, so it raises its own soft fd
+ * limit; children get the limit the agent was started with.
+ */
+static void
+spawn_init_nofile(void)
+{
+	struct rlimit	rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &spawn_nofile) == -1)
+		return;
+	rl = spawn_nofile;
+	rl.rlim_cur = rl.rlim_max;
+	setrlimit(RLIMIT_NOFILE, &rl);
+}
+
+int
+spawn_init(void)
+{
+	spawn_devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (spawn_devnull == -1)
+		return -errno;
+	spawn_init_signals();
+	spawn_init_env();
+	spawn_init_nofile();
 #ifndef SPAWN_USE_FORK
 	spawn_stack = mmap(NULL, SPAWN_STACK_SIZE, PROT_READ | PROT_WRITE,
 	    MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
@@ -145,7 +175,7 @@ spawn_base_env(void)
 	return spawn_env;
 }
 
-/* Child side: append a string into a bounded buffer, no libc state. */
+/* Child side: append a string into the bounded message, no libc state. */
 static size_t
 spawn_cat(char *buf, size_t at, const char *s)
 {
@@ -156,27 +186,27 @@ spawn_cat(char *buf, size_t at, const char *s)
 
 /* Child side: report "<step> <arg>: <reason>" and exit. */
 static __attribute__((noreturn)) void
-spawn_child_fail(const struct spawn_child *c, const char *step,
-    const char *arg, int err)
+spawn_child_fail(struct spawn_child *c, const char *step, const char *arg,
+    int err)
 {
-	char	buf[SPAWN_MSG_MAX];
 	size_t	n;
 
-	n = spawn_cat(buf, 0, step);
+	n = spawn_cat(c->err, 0, step);
 	if (arg != NULL) {
-		n = spawn_cat(buf, n, " ");
-		n = spawn_cat(buf, n, arg);
+		n = spawn_cat(c->err, n, " ");
+		n = spawn_cat(c->err, n, arg);
 	}
-	n = spawn_cat(buf, n, ": ");
-	n = spawn_cat(buf, n, strerrordesc_np(err));
-	if (write(c->resfd, buf, n) == -1) {
+	n = spawn_cat(c->err, n, ": ");
+	n = spawn_cat(c->err, n, strerrordesc_np(err));
+	c->errlen = n;
+	if (c->errpipe != -1 && write(c->errpipe, c->err, n) == -1) {
 		/* the parent then sees a bare exit 127 */
 	}
 	_exit(127);
 }
 
-static int
-spawn_child_stdio(const struct spawn_child *c)
+static void
+spawn_child_stdio(struct spawn_child *c)
 {
 	const struct spawn_req	*r = c->req;
 	int			 fd;
@@ -184,7 +214,7 @@ spawn_child_stdio(const struct spawn_child *c)
 	if (dup2(spawn_devnull, STDIN_FILENO) == -1)
 		spawn_child_fail(c, "dup2", "/dev/null", errno);
 	if (r->logpath == NULL)
-		return 0;
+		return;
 	fd = open(r->logpath, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC,
 	    0644);
 	if (fd == -1)
@@ -192,12 +222,11 @@ spawn_child_stdio(const struct spawn_child *c)
 	if (dup2(fd, STDOUT_FILENO) == -1 || dup2(fd, STDERR_FILENO) == -1)
 		spawn_child_fail(c, "dup2", r->logpath, errno);
 	close(fd);
-	return 0;
 }
 
 /* Raw system calls: glibc's set*id wrappers synchronise threads. */
 static void
-spawn_child_ids(const struct spawn_child *c)
+spawn_child_ids(struct spawn_child *c)
 {
 	const char	*who = c->req->user ? c->req->user : c->req->group;
 
@@ -212,29 +241,30 @@ spawn_child_ids(const struct spawn_child *c)
 static int
 spawn_child_main(void *arg)
 {
-	const struct spawn_child	*c = arg;
-	const struct spawn_req		*r = c->req;
-	struct sigaction		 dfl;
-	struct rlimit			 rl;
-	int				 i;
+	struct spawn_child	*c = arg;
+	const struct spawn_req	*r = c->req;
+	struct sigaction	 dfl;
+	struct rlimit		 rl = spawn_nofile;
+	sigset_t		 none;
+	int			 i;
 
 	memset(&dfl, 0, sizeof(dfl));
 	dfl.sa_handler = SIG_DFL;
-	for (i = 0; i < c->nsigs; i++)
-		sigaction(c->sigs[i], &dfl, NULL);
+	for (i = 0; i < spawn_nsigs; i++)
+		sigaction(spawn_sigs[i], &dfl, NULL);
 	if (setpgid(0, 0) == -1)
 		spawn_child_fail(c, "setpgid", NULL, errno);
 	spawn_child_stdio(c);
-	if (r->nofile != 0) {
+	if (r->nofile != 0)
 		rl.rlim_cur = rl.rlim_max = (rlim_t)r->nofile;
-		if (setrlimit(RLIMIT_NOFILE, &rl) == -1)
-			spawn_child_fail(c, "setrlimit", "nofile", errno);
-	}
+	if (setrlimit(RLIMIT_NOFILE, &rl) == -1)
+		spawn_child_fail(c, "setrlimit", "nofile", errno);
 	if (c->setid)
 		spawn_child_ids(c);
 	if (r->workdir != NULL && chdir(r->workdir) == -1)
 		spawn_child_fail(c, "chdir", r->workdir, errno);
-	if (sigprocmask(SIG_SETMASK, &c->mask, NULL) == -1)
+	sigemptyset(&none);
+	if (sigprocmask(SIG_SETMASK, &none, NULL) == -1)
 		spawn_child_fail(c, "sigprocmask", NULL, errno);
 	execvpe(r->argv[0], r->argv, r->envp);
 	spawn_child_fail(c, "exec", r->argv[0], errno);
@@ -249,6 +279,8 @@ spawn_resolve_ids(const struct spawn_req *r, struct spawn_child *c,
 	struct group	*gr;
 	int		 n = 0;
 
+	c->uid = geteuid();
+	c->gid = getegid();
 	if (r->user != NULL) {
 		errno = 0;
 		if ((pw = getpwnam(r->user)) == NULL) {
@@ -258,9 +290,6 @@ spawn_resolve_ids(const struct spawn_req *r, struct spawn_child *c,
 		}
 		c->uid = pw->pw_uid;
 		c->gid = pw->pw_gid;
-	} else {
-		c->uid = geteuid();
-		c->gid = getegid();
 	}
 	if (r->group != NULL) {
 		errno = 0;
@@ -271,9 +300,9 @@ spawn_resolve_ids(const struct spawn_req *r, struct spawn_child *c,
 		}
 		c->gid = gr->gr_gid;
 	}
-	if (c->uid == geteuid() && c->gid == getegid() && geteuid() != 0)
-		return 0;	/* already who we should be */
 	if (geteuid() != 0) {
+		if (c->uid == geteuid() && c->gid == getegid())
+			return 0;	/* already who it should be */
 		xasprintf(cause, "user %s: user switching needs root",
 		    r->user ? r->user : r->group);
 		return -1;
@@ -293,75 +322,78 @@ spawn_resolve_ids(const struct spawn_req *r, struct spawn_child *c,
 	return 0;
 }
 
+#ifdef SPAWN_USE_FORK
+static pid_t
+spawn_clone(struct spawn_child *c, int *pidfd)
+{
+	ssize_t	n;
+	pid_t	pid;
+	int	p[2];
+
+	if (pipe2(p, O_CLOEXEC) == -1)
+		return -1;
+	c->errpipe = p[1];
+	if ((pid = fork()) == 0)
+		spawn_child_main(c);
+	close(p[1]);
+	c->errpipe = -1;
+	if (pid > 0) {
+		setpgid(pid, pid);	/* a stop cannot miss the group */
+		/* Until the exec (EOF) or the reason of a failure. */
+		do
+			n = read(p[0], c->err, sizeof(c->err) - 1);
+		while (n == -1 && errno == EINTR);
+		c->errlen = n > 0 ? (size_t)n : 0;
+		*pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	}
+	close(p[0]);
+	if (pid > 0 && *pidfd == -1) {
+		n = errno;
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		errno = (int)n;
+		return -1;
+	}
+	return pid;
+}
+#else
+static pid_t
+spawn_clone(struct spawn_child *c, int *pidfd)
+{
+	return clone(spawn_child_main, (char *)spawn_stack + SPAWN_STACK_SIZE,
+	    CLONE_VM | CLONE_VFORK | CLONE_PIDFD | SIGCHLD, c, pidfd);
+}
+#endif
+
 pid_t
-spawn_start(const struct spawn_req *r, int *resfd, char **cause)
+spawn_start(const struct spawn_req *r, int *pidfd, char **cause)
 {
 	struct spawn_child	 c;
 	sigset_t		 all, saved;
 	pid_t			 pid;
-	int			 p[2], err;
+	int			 err;
 
 	memset(&c, 0, sizeof(c));
+	c.errpipe = -1;
+	*pidfd = -1;
+	*cause = NULL;
 	if ((r->user != NULL || r->group != NULL) &&
 	    spawn_resolve_ids(r, &c, cause) == -1)
 		return -1;
-	if (pipe2(p, O_CLOEXEC) == -1) {
-		xasprintf(cause, "pipe: %s", strerror(errno));
-		free(c.groups);
-		return -1;
-	}
 	c.req = r;
-	c.resfd = p[1];
-	c.sigs = spawn_sigs;
-	c.nsigs = spawn_nsigs;
-	sigemptyset(&c.mask);
 
 	/* No handler may run in the child before its dispositions reset. */
 	sigfillset(&all);
 	sigprocmask(SIG_SETMASK, &all, &saved);
-#ifdef SPAWN_USE_FORK
-	pid = fork();
-	if (pid == 0)
-		spawn_child_main(&c);
-	if (pid > 0)
-		setpgid(pid, pid);	/* so that a stop cannot miss the group */
-#else
-	pid = clone(spawn_child_main, (char *)spawn_stack + SPAWN_STACK_SIZE,
-	    CLONE_VM | CLONE_VFORK | SIGCHLD, &c);
-#endif
+	pid = spawn_clone(&c, pidfd);
 	err = errno;
 	sigprocmask(SIG_SETMASK, &saved, NULL);
-	close(p[1]);
 	free(c.groups);
 	if (pid == -1) {
-		close(p[0]);
 		xasprintf(cause, "fork: %s", strerror(err));
 		return -1;
 	}
-	if (fd_set_nonblock(p[0]) != 0) {
-		/* a blocking read only waits for the exec */
-	}
-	*resfd = p[0];
+	if (c.errlen > 0)
+		*cause = xstrndup(c.err, c.errlen);
 	return pid;
-}
-
-int
-spawn_result(int fd, char **cause)
-{
-	char	buf[SPAWN_MSG_MAX];
-	ssize_t	n;
-
-	do
-		n = read(fd, buf, sizeof(buf) - 1);
-	while (n == -1 && errno == EINTR);
-	if (n == -1 && errno == EAGAIN)
-		return 1;
-	close(fd);
-	if (n == 0)
-		return 0;
-	if (n == -1)
-		xasprintf(cause, "spawn result: %s", strerror(errno));
-	else
-		*cause = xstrndup(buf, (size_t)n);
-	return -1;
 }

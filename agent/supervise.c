@@ -2,23 +2,25 @@
  * supervise.c — the instance state machine.
  *
  *   pending -> starting -> running -> ready      (exec succeeded)
+ *   starting -> failed                           (the spawn failed)
  *   any live state -> stopping -> exited         (stop signal, SIGKILL later)
  *   exit -> starting                             (restart without delay)
  *   exit -> backoff -> starting                  (restart after a delay)
  *   exit -> crashloop -> starting                (limit hit, action slow)
- *   exit -> failed                               (limit hit, action fail,
- *                                                 or the spawn failed)
+ *   exit -> failed                               (limit hit, action fail)
  *   exit -> exited                               (policy says no restart)
  *
  * One function per event: supervise_converge (the assignment changed),
- * inst_exited (the process was reaped), inst_exec_done (the spawn result
- * arrived), inst_timer_cb (backoff over, or stop timeout). Every state
- * change goes through inst_set_state, which logs one line in one shape
- * and reports the instance to every connected droverd.
+ * inst_exit_cb (the process ended: its pidfd became readable),
+ * inst_timer_cb (backoff over, or stop timeout). Every state change goes
+ * through inst_set_state, which logs one line in one shape and reports
+ * the instance to every connected droverd.
  *
- * Invariants: pid != 0 exactly while a process of ours exists (it is in
- * the pidmap until reaped); a timer is armed only in backoff, crashloop
- * or stopping; nothing here polls.
+ * Invariants: pid != 0 exactly while a process of ours is unreaped, and
+ * then pidfd is open and exit_ev armed on it; a timer is armed only in
+ * backoff, crashloop or stopping; nothing here polls. A crash restart
+ * with no delay happens inside the exit callback: that is the restart
+ * latency path, so logging and reporting come after the spawn.
  */
 #include <errno.h>
 #include <signal.h>
@@ -52,7 +54,7 @@ enum inst_want { WANT_RUN, WANT_STOPPED, WANT_GONE };
 
 static void	inst_start(struct inst *, const char *why);
 static void	inst_timer_cb(evutil_socket_t, short, void *);
-static void	inst_exec_cb(evutil_socket_t, short, void *);
+static void	inst_exit_cb(evutil_socket_t, short, void *);
 
 const char *
 supervise_state_name(enum inst_state s)
@@ -68,7 +70,7 @@ supervise_new(struct svc *svc, unsigned index)
 	inst->svc = svc;
 	inst->index = index;
 	inst->state = INST_PENDING;
-	inst->exec_fd = -1;
+	inst->pidfd = -1;
 	inst->spec = spec_ref(svc->spec);
 	inst->restart_gen = svc->restart_gen;
 	inst->start_gen = svc->start_gen;
@@ -98,29 +100,19 @@ inst_timer_set(struct inst *inst, uint64_t ms)
 	evtimer_add(inst->timer, &tv);
 }
 
-static void
-inst_exec_clear(struct inst *inst)
-{
-	if (inst->exec_ev != NULL) {
-		event_free(inst->exec_ev);
-		inst->exec_ev = NULL;
-	}
-	if (inst->exec_fd != -1) {
-		close(inst->exec_fd);
-		inst->exec_fd = -1;
-	}
-}
-
 /* Frees the instance; its process, if any, is no longer ours to track. */
 void
 supervise_free(struct inst *inst)
 {
 	if (inst == NULL)
 		return;
-	if (inst->pid != 0)
-		pidmap_del(inst->pid);
+	if (inst->exit_ev != NULL)
+		event_free(inst->exit_ev);
+	if (inst->pidfd != -1) {
+		close(inst->pidfd);
+		agent.nprocs--;
+	}
 	inst_timer_clear(inst);
-	inst_exec_clear(inst);
 	spec_unref(inst->spec);
 	free(inst->last_error);
 	free(inst);
@@ -329,7 +321,7 @@ supervise_converge(struct inst *inst)
 
 /* Build the request for this instance's spec and start it. */
 static pid_t
-inst_spawn(struct inst *inst, int *resfd, char **cause)
+inst_spawn(struct inst *inst, int *pidfd, char **cause)
 {
 	const struct manifest	*m = inst->spec->m;
 	char *const		*base = spawn_base_env();
@@ -374,7 +366,7 @@ inst_spawn(struct inst *inst, int *resfd, char **cause)
 	req.nofile = m->limits.nofile;
 	req.user = m->user;
 	req.group = m->group;
-	pid = spawn_start(&req, resfd, cause);
+	pid = spawn_start(&req, pidfd, cause);
 
 	free(logpath);
 	free(workdir);
@@ -384,71 +376,43 @@ inst_spawn(struct inst *inst, int *resfd, char **cause)
 	return pid;
 }
 
-static void
-inst_exec_done(struct inst *inst, int r, char *cause)
-{
-	const struct manifest	*m = inst->spec->m;
-
-	inst_exec_clear(inst);
-	if (inst->state != INST_STARTING) {
-		free(cause);	/* already being stopped */
-		return;
-	}
-	if (r < 0) {
-		/* The child exits 127 at once; its reaping fails the instance. */
-		inst->spawn_failed = true;
-		inst_set_error(inst, cause);
-		return;
-	}
-	inst_set_state(inst, INST_RUNNING, "pid %ld", (long)inst->pid);
-	if (!m->readiness.notify && m->health.readiness.type == PROBE_NONE)
-		inst_set_state(inst, INST_READY, NULL);
-}
-
-static void
-inst_exec_cb(evutil_socket_t fd, short what, void *arg)
-{
-	struct inst	*inst = arg;
-	char		*cause = NULL;
-	int		 r;
-
-	r = spawn_result(inst->exec_fd, &cause);
-	if (r == 1)
-		return;
-	inst->exec_fd = -1;
-	inst_exec_done(inst, r, cause);
-}
-
 /* Start a process now; `why` completes the log line. */
 static void
 inst_start(struct inst *inst, const char *why)
 {
-	char	*cause = NULL;
-	pid_t	 pid;
-	int	 fd, r;
+	const struct manifest	*m;
+	char			*cause = NULL;
+	pid_t			 pid;
+	int			 pidfd;
 
 	inst_timer_clear(inst);
-	inst->spawn_failed = false;
-	pid = inst_spawn(inst, &fd, &cause);
+	pid = inst_spawn(inst, &pidfd, &cause);
 	if (pid == -1) {
 		inst_set_error(inst, cause);
 		inst_set_state(inst, INST_FAILED, "%s", inst->last_error);
 		return;
 	}
 	inst->pid = pid;
+	inst->pidfd = pidfd;
 	inst->started = now_ms();
-	pidmap_put(pid, inst);
+	agent.nprocs++;
+	if (inst->exit_ev == NULL)
+		inst->exit_ev = event_new(agent.base, -1, 0, NULL, NULL);
+	event_assign(inst->exit_ev, agent.base, pidfd, EV_READ, inst_exit_cb,
+	    inst);
+	event_add(inst->exit_ev, NULL);
 	inst_set_state(inst, INST_STARTING, "pid %ld%s%s", (long)pid,
 	    why ? ", " : "", why ? why : "");
-	r = spawn_result(fd, &cause);
-	if (r != 1) {
-		inst_exec_done(inst, r, cause);
+	if (cause != NULL) {
+		/* The child is exiting 127; its reaping fails the instance. */
+		inst->spawn_failed = true;
+		inst_set_error(inst, cause);
 		return;
 	}
-	inst->exec_fd = fd;
-	inst->exec_ev = event_new(agent.base, fd, EV_READ | EV_PERSIST,
-	    inst_exec_cb, inst);
-	event_add(inst->exec_ev, NULL);
+	inst_set_state(inst, INST_RUNNING, "pid %ld", (long)pid);
+	m = inst->spec->m;
+	if (!m->readiness.notify && m->health.readiness.type == PROBE_NONE)
+		inst_set_state(inst, INST_READY, NULL);
 }
 
 static bool
@@ -575,19 +539,9 @@ static void
 inst_exited(struct inst *inst, int status)
 {
 	pid_t	pid = inst->pid;
-	char	what[128], *cause = NULL;
-	int	r;
+	char	what[128];
 
-	/* A dead child has settled its result pipe one way or the other. */
-	if (inst->exec_fd != -1) {
-		r = spawn_result(inst->exec_fd, &cause);
-		inst->exec_fd = -1;
-		inst_exec_done(inst, r == 1 ? 0 : r, cause);
-	}
-	pidmap_del(pid);
 	inst->pid = 0;
-	/* Whatever is left of its process group goes with it. */
-	kill(-pid, SIGKILL);
 	inst_describe_exit(status, pid, what, sizeof(what));
 	if (inst->state == INST_STOPPING) {
 		inst_timer_clear(inst);
@@ -607,6 +561,34 @@ inst_exited(struct inst *inst, int status)
 		return;
 	}
 	inst_crashed(inst, status, what);
+}
+
+/* The pidfd is readable: the process has ended. Reap it. */
+static void
+inst_exit_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct inst	*inst = arg;
+	siginfo_t	 si;
+	int		 status;
+
+	/* The zombie still holds the group id: nothing else can have it. */
+	kill(-inst->pid, SIGKILL);
+	memset(&si, 0, sizeof(si));
+	if (waitid(P_PIDFD, fd, &si, WEXITED | WNOHANG) == 0 &&
+	    si.si_pid == 0) {
+		event_add(inst->exit_ev, NULL);		/* not yet */
+		return;
+	}
+	if (si.si_code == CLD_EXITED)
+		status = W_EXITCODE(si.si_status, 0);
+	else
+		status = W_EXITCODE(0, si.si_status) |
+		    (si.si_code == CLD_DUMPED ? WCOREFLAG : 0);
+	close(inst->pidfd);
+	inst->pidfd = -1;
+	agent.nprocs--;
+	inst_exited(inst, status);
+	agent_check_done();
 }
 
 static void
@@ -630,18 +612,4 @@ inst_timer_cb(evutil_socket_t fd, short what, void *arg)
 	default:
 		break;
 	}
-}
-
-void
-supervise_sigchld_cb(evutil_socket_t sig, short what, void *arg)
-{
-	struct inst	*inst;
-	pid_t		 pid;
-	int		 status;
-
-	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
-		if ((inst = pidmap_get(pid)) != NULL)
-			inst_exited(inst, status);
-	}
-	agent_check_done();
 }
