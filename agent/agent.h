@@ -130,7 +130,10 @@ struct spawn_req {
 	const char	*user;		/* NULL: no switch */
 	const char	*group;
 };
+/* Early, so that the fd it keeps is a low one. */
 int		 spawn_init(void);
+/* Once the agent's signal handlers are installed. */
+void		 spawn_save_signals(void);
 void		 spawn_cleanup(void);
 /* The agent's environment without what belongs to the agent itself. */
 char *const	*spawn_base_env(void);

@@ -200,18 +200,18 @@ setup_dirs(struct options *o)
 {
 	int	r;
 
-	if ((r = make_dir(&o->run_dir, 0755)) != 0) {
-		fprintf(stderr, "drover-agent: %s: %s\n", o->run_dir,
-		    strerror(-r));
-		return -1;
-	}
-	if ((r = make_dir(&o->state_dir, 0755)) != 0) {
-		fprintf(stderr, "drover-agent: %s: %s\n", o->state_dir,
-		    strerror(-r));
-		return -1;
-	}
 	agent.run_dir = o->run_dir;
 	agent.state_dir = o->state_dir;
+	if ((r = make_dir(&agent.run_dir, 0755)) != 0) {
+		fprintf(stderr, "drover-agent: %s: %s\n", agent.run_dir,
+		    strerror(-r));
+		return -1;
+	}
+	if ((r = make_dir(&agent.state_dir, 0755)) != 0) {
+		fprintf(stderr, "drover-agent: %s: %s\n", agent.state_dir,
+		    strerror(-r));
+		return -1;
+	}
 	xasprintf(&agent.sock_path, "%s/agent.sock", agent.run_dir);
 	xasprintf(&agent.logs_dir, "%s/logs", agent.state_dir);
 	if ((r = mkdir_p(agent.logs_dir, 0755)) != 0 ||
@@ -236,6 +236,7 @@ setup_base(void)
 	return base;
 }
 
+/* Frees whatever start-up got to; safe at any point of it. */
 static void
 cleanup(struct event **sigs, size_t nsigs)
 {
@@ -244,9 +245,12 @@ cleanup(struct event **sigs, size_t nsigs)
 	server_free();
 	assign_free_all();
 	spawn_cleanup();
-	for (i = 0; i < nsigs; i++)
-		event_free(sigs[i]);
-	event_base_free(agent.base);
+	for (i = 0; i < nsigs; i++) {
+		if (sigs[i] != NULL)
+			event_free(sigs[i]);
+	}
+	if (agent.base != NULL)
+		event_base_free(agent.base);
 	libevent_global_shutdown();
 	free(agent.sock_path);
 	free(agent.logs_dir);
@@ -254,35 +258,54 @@ cleanup(struct event **sigs, size_t nsigs)
 	free(agent.state_dir);
 }
 
+/* Everything before the loop that can refuse to start. */
+static int
+startup(struct options *o, int *ready_fd)
+{
+	char	*logpath;
+	int	 r;
+
+	if ((r = spawn_init()) != 0) {
+		fprintf(stderr, "drover-agent: cannot set up spawning: %s\n",
+		    strerror(-r));
+		return -1;
+	}
+	if (setup_dirs(o) != 0)
+		return -1;	/* the directories are agent's now */
+	if ((r = server_probe(agent.sock_path)) != 0) {
+		fprintf(stderr, "drover-agent: %s: %s\n", agent.sock_path,
+		    r > 0 ? "another agent is running" : strerror(-r));
+		return -1;
+	}
+	if (o->foreground)
+		return 0;
+	xasprintf(&logpath, "%s/agent.log", agent.state_dir);
+	r = log_open_file(logpath);
+	free(logpath);
+	if (r != 0 || (*ready_fd = daemonize()) == -1) {
+		fprintf(stderr, "drover-agent: cannot daemonize: %s\n",
+		    strerror(r ? -r : errno));
+		return -1;
+	}
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
 	static const int	 sigs[] = { SIGTERM, SIGINT, SIGHUP };
 	struct options		 o = { .level = LOG_LEVEL_INFO };
-	struct event		*ev[nitems(sigs)];
-	char			*cause = NULL, *logpath;
+	struct event		*ev[nitems(sigs)] = { NULL };
+	char			*cause = NULL;
 	size_t			 i;
-	int			 ready_fd = -1, r, status = 0;
+	int			 ready_fd = -1, status = 0;
 
 	parse_args(argc, argv, &o);
 	sanitize_fds();
 	log_init("drover-agent", o.level);
-	if (setup_dirs(&o) != 0)
+	if (startup(&o, &ready_fd) != 0) {
+		cleanup(ev, nitems(sigs));
 		return 1;
-	if ((r = server_probe(agent.sock_path)) != 0) {
-		fprintf(stderr, "drover-agent: %s: %s\n", agent.sock_path,
-		    r > 0 ? "another agent is running" : strerror(-r));
-		return 1;
-	}
-	if (!o.foreground) {
-		xasprintf(&logpath, "%s/agent.log", agent.state_dir);
-		r = log_open_file(logpath);
-		free(logpath);
-		if (r != 0 || (ready_fd = daemonize()) == -1) {
-			fprintf(stderr, "drover-agent: cannot daemonize: %s\n",
-			    strerror(r ? -r : errno));
-			return 1;
-		}
 	}
 	if (o.connect != NULL)
 		log_warn("--connect %s: not supported yet, listening only",
@@ -296,11 +319,7 @@ main(int argc, char **argv)
 		ev[i] = evsignal_new(agent.base, sigs[i], signal_cb, NULL);
 		event_add(ev[i], NULL);
 	}
-	if ((r = spawn_init()) != 0) {
-		log_error("cannot set up spawning: %s", strerror(-r));
-		cleanup(ev, nitems(sigs));
-		return 1;
-	}
+	spawn_save_signals();
 	srand48((long)getpid() ^ (long)now_ms());
 
 	assign_load();

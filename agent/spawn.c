@@ -5,7 +5,10 @@
  * private stack, as posix_spawn does: no page tables are copied, the
  * parent resumes once the child has exec'd or died, and it gets a pidfd
  * for the child atomically (the agent waits on pidfds, never scans its
- * children). The child runs only async-signal-safe code: every string
+ * children). The child also starts on the parent's fd table
+ * (CLONE_FILES) and first unshares it keeping only the fds up to the
+ * agent's /dev/null, which the agent opens early: so a spawn costs the
+ * same with ten instances or ten thousand (each holding a pidfd). The child runs only async-signal-safe code: every string
  * and id it needs is prepared by the parent. It resets the signals the
  * agent handles or ignores, makes its own process group, takes stdin
  * from /dev/null and stdout/stderr from the log file (or the agent's),
@@ -87,8 +90,8 @@ spawn_env_dropped(const char *e)
 }
 
 /* Remember every signal whose disposition an exec would not reset. */
-static void
-spawn_init_signals(void)
+void
+spawn_save_signals(void)
 {
 	struct sigaction	sa;
 	int			sig;
@@ -140,7 +143,6 @@ spawn_init(void)
 	spawn_devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
 	if (spawn_devnull == -1)
 		return -errno;
-	spawn_init_signals();
 	spawn_init_env();
 	spawn_init_nofile();
 #ifndef SPAWN_USE_FORK
@@ -248,6 +250,15 @@ spawn_child_main(void *arg)
 	sigset_t		 none;
 	int			 i;
 
+#ifndef SPAWN_USE_FORK
+	/*
+	 * Created sharing the parent's fd table (no copy of a thousand
+	 * pidfds); take a private one holding only the fds up to /dev/null.
+	 */
+	if (close_range((unsigned)spawn_devnull + 1, ~0U,
+	    CLOSE_RANGE_UNSHARE) == -1)
+		spawn_child_fail(c, "close_range", NULL, errno);
+#endif
 	memset(&dfl, 0, sizeof(dfl));
 	dfl.sa_handler = SIG_DFL;
 	for (i = 0; i < spawn_nsigs; i++)
@@ -361,7 +372,8 @@ static pid_t
 spawn_clone(struct spawn_child *c, int *pidfd)
 {
 	return clone(spawn_child_main, (char *)spawn_stack + SPAWN_STACK_SIZE,
-	    CLONE_VM | CLONE_VFORK | CLONE_PIDFD | SIGCHLD, c, pidfd);
+	    CLONE_VM | CLONE_VFORK | CLONE_FILES | CLONE_PIDFD | SIGCHLD, c,
+	    pidfd);
 }
 #endif
 

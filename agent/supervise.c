@@ -563,7 +563,11 @@ inst_exited(struct inst *inst, int status)
 	inst_crashed(inst, status, what);
 }
 
-/* The pidfd is readable: the process has ended. Reap it. */
+/*
+ * The pidfd is readable: the process has ended. Its status is read
+ * without reaping it, the restart (if any) happens, and only then is it
+ * reaped: reaping costs the kernel more than the rest of this path.
+ */
 static void
 inst_exit_cb(evutil_socket_t fd, short what, void *arg)
 {
@@ -574,7 +578,7 @@ inst_exit_cb(evutil_socket_t fd, short what, void *arg)
 	/* The zombie still holds the group id: nothing else can have it. */
 	kill(-inst->pid, SIGKILL);
 	memset(&si, 0, sizeof(si));
-	if (waitid(P_PIDFD, fd, &si, WEXITED | WNOHANG) == 0 &&
+	if (waitid(P_PIDFD, fd, &si, WEXITED | WNOHANG | WNOWAIT) == 0 &&
 	    si.si_pid == 0) {
 		event_add(inst->exit_ev, NULL);		/* not yet */
 		return;
@@ -584,10 +588,11 @@ inst_exit_cb(evutil_socket_t fd, short what, void *arg)
 	else
 		status = W_EXITCODE(0, si.si_status) |
 		    (si.si_code == CLD_DUMPED ? WCOREFLAG : 0);
-	close(inst->pidfd);
 	inst->pidfd = -1;
+	inst_exited(inst, status);	/* may free inst */
+	waitid(P_PIDFD, fd, &si, WEXITED | WNOHANG);
+	close(fd);
 	agent.nprocs--;
-	inst_exited(inst, status);
 	agent_check_done();
 }
 
