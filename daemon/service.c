@@ -41,6 +41,8 @@ service_find(const char *name)
 {
 	struct service	**s;
 
+	if (D->nservices == 0)
+		return NULL;
 	s = bsearch(name, D->services, D->nservices, sizeof(*D->services),
 	    service_key_cmp);
 	return s ? *s : NULL;

@@ -27,7 +27,7 @@ marked_pids() {
 	for p in /proc/[0-9]*; do
 		p=${p#/proc/}
 		[ "$p" = "$$" ] && continue
-		tr '\0' '\n' < "/proc/$p/environ" 2>/dev/null |
+		{ tr '\0' '\n' < "/proc/$p/environ"; } 2>/dev/null |
 			grep -qx "DROVER_TEST_TMP=$TMP" && echo "$p"
 	done
 }
