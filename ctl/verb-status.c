@@ -3,8 +3,9 @@
  * its instances, one row per instance, or the API's JSON with -o json.
  *
  * The JSON always has the shape {"services": [service...]}: the list is
- * printed as droverd sent it, and one service is wrapped (without its
- * "spec") so that scripts read both the same way.
+ * printed as droverd sent it, and one service is wrapped, without the
+ * fields only its detail view has ("spec", "history"), so that scripts
+ * read both the same way.
  */
 #include <inttypes.h>
 #include <stdlib.h>
@@ -15,7 +16,7 @@
 
 static const char *const status_headers[] = {
 	"SERVICE", "INSTANCE", "PID", "STATE", "HEALTH", "RESTARTS",
-	"REVISION", "LAST ERROR"
+	"REVISION", "SINCE", "LAST ERROR"
 };
 
 static const char *
@@ -26,10 +27,33 @@ str(const json_t *obj, const char *key, const char *dflt)
 	return s != NULL && *s != '\0' ? s : dflt;
 }
 
+/* How long ago `since` (the state's last change, wall-clock ms) was:
+ * "45s ago", "12m ago", "3h ago", "2d ago". */
+static void
+format_age(const json_t *since, char *buf, size_t len)
+{
+	static const struct { uint64_t ms; char unit; } units[] = {
+		{ 86400000, 'd' }, { 3600000, 'h' }, { 60000, 'm' }, { 1000, 's' },
+	};
+	uint64_t	now = wall_ms(), t;
+	size_t		i;
+
+	if (!json_is_integer(since) || json_integer_value(since) <= 0) {
+		snprintf(buf, len, "-");
+		return;
+	}
+	t = (uint64_t)json_integer_value(since);
+	t = now > t ? now - t : 0;
+	for (i = 0; i + 1 < nitems(units) && t < units[i].ms * 2; i++)
+		;
+	snprintf(buf, len, "%" PRIu64 "%c ago", t / units[i].ms,
+	    units[i].unit);
+}
+
 static void
 add_instance(struct table *t, const char *svc, const json_t *inst)
 {
-	char		 instance[96], pid[24], restarts[24], rev[13];
+	char		 instance[96], pid[24], restarts[24], rev[13], age[32];
 	const char	*cells[nitems(status_headers)];
 	json_int_t	 p;
 
@@ -43,6 +67,7 @@ add_instance(struct table *t, const char *svc, const json_t *inst)
 	snprintf(restarts, sizeof(restarts), "%" JSON_INTEGER_FORMAT,
 	    json_integer_value(json_object_get(inst, "restarts")));
 	snprintf(rev, sizeof(rev), "%s", str(inst, "revision", "-"));
+	format_age(json_object_get(inst, "since"), age, sizeof(age));
 	cells[0] = svc;
 	cells[1] = instance;
 	cells[2] = pid;
@@ -50,7 +75,8 @@ add_instance(struct table *t, const char *svc, const json_t *inst)
 	cells[4] = str(inst, "health", "-");
 	cells[5] = restarts;
 	cells[6] = rev;
-	cells[7] = str(inst, "last_error", "");
+	cells[7] = age;
+	cells[8] = str(inst, "last_error", "");
 	table_add(t, cells);
 }
 
@@ -77,7 +103,8 @@ add_service(struct table *t, const json_t *svc)
 	cells[4] = "-";
 	cells[5] = "-";
 	cells[6] = rev;
-	cells[7] = "";
+	cells[7] = "-";
+	cells[8] = "";
 	table_add(t, cells);
 }
 
@@ -104,6 +131,7 @@ services_of(json_t *answer, bool one)
 	if (!one)
 		return json_incref(json_object_get(answer, "services"));
 	json_object_del(answer, "spec");
+	json_object_del(answer, "history");
 	list = json_array();
 	json_array_append(list, answer);
 	return list;
