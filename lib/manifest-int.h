@@ -37,7 +37,7 @@ struct mnode {
 	char		 *text;		/* MNODE_SCALAR, MNODE_NULL */
 	int		  line, col;	/* 1-based; 0: unknown (JSON) */
 	struct mnode	**items;	/* list items, or mapping values */
-	struct mkey	 *keys;		/* mapping keys, keys[i] names items[i] */
+	struct mkey	 *keys;		/* keys[i] names items[i] */
 	size_t		  n, cap, nkeys;
 };
 
@@ -50,9 +50,9 @@ struct mdec {
 	unsigned		 nerr;
 	struct manifest		*m;
 	const struct mnode	*root;
-	const struct mnode	*probe_node[3];	/* startup, liveness, readiness */
+	const struct mnode	*probe_node[3];	/* where each probe was */
 	const char		*probe_path[3];
-	bool			 shorthand;	/* readiness is liveness's copy */
+	bool			 shorthand;	/* readiness copies liveness */
 };
 
 void	 mdec_error(struct mdec *, int line, int col, const char *path,
@@ -76,9 +76,18 @@ bool		*mnode_dups(struct mdec *, const struct mnode *,
 /* manifest-decode.c */
 void		 manifest_defaults(struct manifest *);
 void		 manifest_decode(struct mdec *, const struct mnode *root);
+int		 probe_section(const char *path);
+
+/* manifest-value.c */
+void		 manifest_value_decode(struct mdec *,
+		    const struct manifest_field *, void *, const struct mnode *,
+		    const char *path);
+const char	*manifest_value_expect(const struct manifest_field *,
+		    char *buf, size_t len);
+void		 manifest_value_wrong_type(struct mdec *, const struct mnode *,
+		    const char *path, const char *what);
 void		 probe_clear(struct probe *);
 void		 probe_copy(struct probe *, const struct probe *);
-int		 probe_section(const char *path);
 void		 field_free(const struct manifest_field *, void *);
 void		 field_copy(const struct manifest_field *, void *dst,
 		    const void *src);

@@ -17,7 +17,8 @@
 #include "manifest-int.h"
 #include "util.h"
 
-#define CFIELD(base, off, T)	((const T *)(const void *)((const char *)(base) + (off)))
+#define CFIELD(base, off, T)						\
+	((const T *)(const void *)((const char *)(base) + (off)))
 
 /* Stores `v` (a new reference) at dotted `path` of object `root`. */
 static void

@@ -135,7 +135,8 @@ check_deploy(struct mdec *dec)
 	const struct mnode	*n;
 	const char		*path = "deploy.max_unavailable";
 
-	if (dec->m->deploy.max_surge != 0 || dec->m->deploy.max_unavailable != 0)
+	if (dec->m->deploy.max_surge != 0 ||
+	    dec->m->deploy.max_unavailable != 0)
 		return;
 	if ((n = mnode_path(dec->root, path)) == NULL) {
 		path = "deploy.max_surge";
@@ -406,9 +407,9 @@ manifest_load_path(const char *path, struct manifest ***out, size_t *n,
 		for (j = 0; j < k && strcmp(v[j]->name, v[k]->name) != 0; j++)
 			;
 		if (j < k) {
-			diags_add(d, files[i], 0, 0, "name", "service %s is also "
-			    "defined in %s", mquote(v[k]->name, q, sizeof(q)),
-			    files[j]);
+			diags_add(d, files[i], 0, 0, "name", "service %s is "
+			    "also defined in %s",
+			    mquote(v[k]->name, q, sizeof(q)), files[j]);
 			manifest_free(v[k]);
 			continue;
 		}

@@ -211,9 +211,9 @@ enum manifest_type {
 	MFT_UINT,	/* integer, unsigned */
 	MFT_COUNT,	/* integer, uint64_t, 0: unset */
 	MFT_PORT,	/* integer 1..65535, int, -1: unset */
-	MFT_LISTEN,	/* list of {name, address}, struct listen_spec * + count */
+	MFT_LISTEN,	/* list of {name, address}, listen_spec * + count */
 	MFT_ENUM,	/* one of `names`, stored in an enum */
-	MFT_CHOICE,	/* one of two `names`, stored in a bool (names[1] is true) */
+	MFT_CHOICE,	/* one of two `names` in a bool (names[1]: true) */
 	MFT_EXIT_CODES,	/* list of integers 0..255, int * + size_t count */
 	MFT_DURATION,	/* duration_parse() text, uint64_t milliseconds */
 	MFT_NUMBER,	/* number, double */
@@ -239,15 +239,15 @@ enum manifest_change {
 #define MFF_ZERO_NULL	0x4	/* 0 means unset; null in the canonical form */
 
 struct manifest_field {
-	const char		 *path;		/* "restart.backoff.initial" */
+	const char		 *path;		/* e.g. "stop.timeout" */
 	enum manifest_type	  type;
-	size_t			  offset;	/* into struct manifest or probe */
+	size_t			  offset;	/* in manifest or probe */
 	size_t			  offset2;	/* count, or status_max */
-	const char		 *def;		/* default as YAML text; NULL: none */
+	const char		 *def;		/* YAML; NULL: none */
 	uint64_t		  min, max;	/* integers, durations, sizes */
 	double			  dmin, dmax;	/* numbers */
-	const char *const	 *names;	/* MFT_ENUM, MFT_CHOICE; NULL-terminated */
-	const char		 *rule;		/* further constraint, or NULL */
+	const char *const	 *names;	/* NULL-terminated */
+	const char		 *rule;		/* extra constraint */
 	int			  flags;	/* MFF_* */
 	enum manifest_change	  change;
 	const char		 *doc;		/* one line */
@@ -263,8 +263,9 @@ enum manifest_change		 manifest_field_change(const char *path);
 const char			*manifest_change_name(enum manifest_change);
 const char			*manifest_type_name(enum manifest_type);
 /* The bounds and rule of a field in words, e.g. "0..10000"; "" if none. */
-void				 manifest_field_bounds(const struct manifest_field *,
-				    char *buf, size_t len);
+void				 manifest_field_bounds(
+				    const struct manifest_field *, char *buf,
+				    size_t len);
 
 /*
  * What changed from `old` to `new`: an array of {"path", "old", "new",

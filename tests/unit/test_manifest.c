@@ -700,6 +700,11 @@ test_error_fields(void **state)
 	    "(expected one of: always, on-failure, never)\n"
 	    "t.yaml:2:46: restart.limit.action: invalid value \"retry\" "
 	    "(expected one of: fail, slow)");
+	expect_yaml_errors("command: [x]\nrestart.policy: never\n",
+	    "t.yaml:2:1: restart.policy: unknown field (expected one of: "
+	    "name, command, workdir, user, group, env, instances, listen, "
+	    "ports, restart, stop, readiness, health, deploy, depends_on, "
+	    "logs, limits)");
 	expect_yaml_errors("command: [x]\nreadiness: {notify: \"true\"}\n",
 	    "t.yaml:2:21: readiness.notify: wrong type: the string \"true\" "
 	    "(expected true or false)");
@@ -718,7 +723,8 @@ test_error_probes(void **state)
 	    "  liveness: {tcp: {port: 70000}, timeout: 0s}\n"
 	    "  readiness: {http: {port: 80, status: 400-200}, on_unhealthy: "
 	    "ignore}\n"
-	    "  startup: {exec: {command: [\"${FOO}\"]}, healthy_threshold: 0}\n",
+	    "  startup: {exec: {command: [\"${FOO}\"]}, "
+	    "healthy_threshold: 0}\n",
 	    "t.yaml:3:26: health.liveness.tcp.port: invalid port \"70000\" "
 	    "(expected 1..65535 or a ${VAR})\n"
 	    "t.yaml:3:43: health.liveness.timeout: out of range: 0s (expected "
@@ -952,7 +958,8 @@ test_revision(void **state)
 	c = yaml_revision("command: [x]\nhealth: {tcp: {port: 80}, "
 	    "interval: 2s}\n");
 	d = yaml_revision("command: [x]\nhealth:\n"
-	    "  readiness: {tcp: {port: \"80\", host: 127.0.0.1}, interval: 2s}\n"
+	    "  readiness: {tcp: {port: \"80\", host: 127.0.0.1}, "
+	    "interval: 2s}\n"
 	    "  liveness: {interval: 2s, tcp: {port: 80}}\n");
 	assert_string_equal(c, d);
 	e = yaml_revision("command: [x]\nhealth:\n"
