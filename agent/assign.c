@@ -13,6 +13,7 @@
  * lookup per service and touches no process.
  */
 #include <errno.h>
+#include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -405,6 +406,7 @@ assign_load(void)
 	}
 	json_decref(msg);
 	free(buf);
+	malloc_trim(0);
 }
 
 json_t *

@@ -11,6 +11,7 @@
  * old connection is noticed as dead).
  */
 #include <errno.h>
+#include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -28,6 +29,12 @@
 #include "util.h"
 
 #define SERVER_PEERS_MAX	4
+/*
+ * Decoding a large assignment leaves megabytes of freed heap behind;
+ * after such a message it is returned to the system (the steady state
+ * of the agent is a few kB per instance).
+ */
+#define SERVER_TRIM_MIN		(256u * 1024)
 /* A peer that lets this much output pile up is dropped; it resyncs. */
 #define SERVER_OUTPUT_MAX	(64u * 1024 * 1024)
 
@@ -160,6 +167,8 @@ peer_read_cb(struct bufferevent *bev, void *arg)
 		else
 			r = peer_dispatch(p, line, len, &cause);
 		free(line);
+		if (len >= SERVER_TRIM_MIN)
+			malloc_trim(0);
 		if (r == -1) {
 			peer_drop(p, cause);
 			free(cause);

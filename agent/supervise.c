@@ -118,6 +118,19 @@ supervise_free(struct inst *inst)
 	free(inst);
 }
 
+/* Probes are not run yet: a configured one has not passed or failed. */
+static const char *
+inst_health(const struct inst *inst)
+{
+	const struct manifest	*m = inst->spec->m;
+
+	if (m->health.startup.type == PROBE_NONE &&
+	    m->health.liveness.type == PROBE_NONE &&
+	    m->health.readiness.type == PROBE_NONE)
+		return "none";
+	return "unknown";
+}
+
 json_t *
 supervise_json(const struct inst *inst)
 {
@@ -134,7 +147,7 @@ supervise_json(const struct inst *inst)
 	json_object_set_new(o, "pid", json_integer(inst->pid));
 	json_object_set_new(o, "state",
 	    json_string(inst_state_names[inst->state]));
-	json_object_set_new(o, "health", json_string("none"));
+	json_object_set_new(o, "health", json_string(inst_health(inst)));
 	json_object_set_new(o, "restarts", json_integer(inst->restarts));
 	json_object_set_new(o, "revision", json_string(inst->spec->revision));
 	json_object_set_new(o, "last_error", inst->last_error ?
@@ -380,7 +393,6 @@ inst_spawn(struct inst *inst, int *pidfd, char **cause)
 static void
 inst_start(struct inst *inst, const char *why)
 {
-	const struct manifest	*m;
 	char			*cause = NULL;
 	pid_t			 pid;
 	int			 pidfd;
@@ -409,10 +421,12 @@ inst_start(struct inst *inst, const char *why)
 		inst_set_error(inst, cause);
 		return;
 	}
+	/*
+	 * Neither readiness notification nor probes are implemented yet:
+	 * until they are, a successful exec means ready for every spec.
+	 */
 	inst_set_state(inst, INST_RUNNING, "pid %ld", (long)pid);
-	m = inst->spec->m;
-	if (!m->readiness.notify && m->health.readiness.type == PROBE_NONE)
-		inst_set_state(inst, INST_READY, NULL);
+	inst_set_state(inst, INST_READY, NULL);
 }
 
 static bool
