@@ -186,25 +186,21 @@ main(int argc, char **argv)
 	struct daemon	 d = { 0 };
 	enum log_level	 level = LOG_LEVEL_INFO;
 	const char	*check = NULL, *token_file = NULL;
-	char		*agent = NULL;
+	const char	*listen = DEFAULT_LISTEN;
+	const char	*agent = NULL;
 	size_t		 i;
 	int		 c, rc = 0;
 
 	D = &d;
-	d.listen = xstrdup(DEFAULT_LISTEN);
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
 		case 'f': d.foreground = true; break;
 		case 'm': d.manifests_dir = xstrdup(optarg); break;
 		case 's': d.state_dir = xstrdup(optarg); break;
 		case 'r': d.run_dir = xstrdup(optarg); break;
-		case 'l':
-			free(d.listen);
-			d.listen = strcmp(optarg, "none") == 0 ? NULL :
-			    xstrdup(optarg);
-			break;
+		case 'l': listen = optarg; break;
 		case 't': token_file = optarg; break;
-		case 'a': free(agent); agent = xstrdup(optarg); break;
+		case 'a': agent = optarg; break;
 		case 'L':
 			if (log_level_parse(optarg, &level) < 0) {
 				fprintf(stderr, "droverd: --log-level %s: "
@@ -228,6 +224,8 @@ main(int argc, char **argv)
 		return 2;
 	}
 	log_init("droverd", level);
+	if (strcmp(listen, "none") != 0)
+		d.listen = xstrdup(listen);
 	if (d.run_dir == NULL)
 		d.run_dir = default_run_dir();
 	if (d.state_dir == NULL)
@@ -236,7 +234,6 @@ main(int argc, char **argv)
 		d.agent_path = default_agent_path();
 	else if (strcmp(agent, "none") != 0)
 		d.agent_path = xstrdup(agent);
-	free(agent);
 	if (mkdir_p(d.run_dir, 0755) < 0 || mkdir_p(d.state_dir, 0755) < 0) {
 		fprintf(stderr, "droverd: cannot create %s or %s: %s\n",
 		    d.run_dir, d.state_dir, strerror(errno));
