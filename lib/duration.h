@@ -10,7 +10,8 @@
 
 /*
  * Units: ms, s, m, h (and combinations in decreasing order, "1m30s").
- * A bare number is refused except "0". No sign, no spaces, no overflow.
+ * A bare number is refused except "0". No sign, no spaces, no overflow,
+ * no decimals ("1.5s" is written "1s500ms").
  * Returns 0, or -EINVAL (outputs untouched).
  */
 int	duration_parse(const char *, uint64_t *ms);

@@ -131,6 +131,21 @@ struct manifest {
 };
 
 /*
+ * Input rules, the same for YAML and JSON:
+ * - Unknown and duplicate keys are errors; a dotted key ("stop.signal:")
+ *   is unknown (write stop: {signal: ...}).
+ * - null (YAML ~, null or an empty value) means the field's default.
+ * - YAML plain scalars take their field's type (`instances: 3` is an
+ *   integer, `user: 1000` a string); quoted ones are strings, so
+ *   `instances: "3"` is an error. JSON values keep their JSON type.
+ *   Booleans are true/false only. Durations and sizes are strings (a
+ *   bare YAML 0 or 4096 is fine).
+ * - YAML aliases, tags and several documents per file are refused.
+ * - Diagnostics are "file:line:col: field.path: message", ordered by
+ *   position; at most 100 per input, then one "too many errors".
+ */
+
+/*
  * Parse a YAML manifest. `file` names it in diagnostics; `default_name`
  * (usually the file's base name without .yaml) is used when `name:` is
  * absent. Returns NULL, with every problem added to `d`, when the

@@ -1114,6 +1114,15 @@ test_diff(void **state)
 	d = manifest_diff(a, a);
 	assert_int_equal(json_array_size(d), 0);
 	json_decref(d);
+
+	/* Against nothing (a new service): every leaf, old null. */
+	d = manifest_diff(NULL, a);
+	assert_true(json_array_size(d) > 30);
+	e = json_array_get(d, 0);
+	assert_string_equal(json_string_value(json_object_get(e, "path")),
+	    "command");
+	assert_true(json_is_null(json_object_get(e, "old")));
+	json_decref(d);
 	manifest_free(b);
 
 	b = yaml_ok("command: [x]\nhealth: {liveness: {tcp: {port: 80}}}\n");
@@ -1164,6 +1173,11 @@ test_field_table(void **state)
 
 	tab = manifest_probe_fields(&n);
 	assert_true(n > 10);
+	for (i = 0; i < n; i++) {
+		assert_non_null(tab[i].doc);
+		assert_true(tab[i].doc[0] != '\0');
+		manifest_field_bounds(&tab[i], buf, sizeof(buf));
+	}
 	f = manifest_field_find("health.readiness.http.port");
 	assert_non_null(f);
 	assert_string_equal(f->path, "http.port");
