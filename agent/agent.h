@@ -88,7 +88,8 @@ struct agent {
 	char			*run_dir;
 	char			*state_dir;
 	char			*sock_path;
-	char			*logs_dir;
+	char			*logs_dir;	/* instances' output */
+	char			*log_path;	/* the agent's own, when daemonized */
 	unsigned		 nprocs;	/* processes not yet reaped */
 	bool			 shutting_down;
 };

@@ -188,8 +188,14 @@ agent_shutdown(const char *why)
 static void
 signal_cb(evutil_socket_t sig, short what, void *arg)
 {
+	int	r;
+
 	if (sig == SIGHUP) {
-		log_info("SIGHUP: nothing to reload");
+		/* Reopen the log file (after a rotation), if there is one. */
+		if (agent.log_path != NULL &&
+		    (r = log_open_file(agent.log_path)) != 0)
+			log_error("cannot reopen %s: %s", agent.log_path,
+			    strerror(-r));
 		return;
 	}
 	agent_shutdown(sig == SIGTERM ? "SIGTERM" : "SIGINT");
@@ -254,6 +260,7 @@ cleanup(struct event **sigs, size_t nsigs)
 	libevent_global_shutdown();
 	free(agent.sock_path);
 	free(agent.logs_dir);
+	free(agent.log_path);
 	free(agent.run_dir);
 	free(agent.state_dir);
 }
@@ -262,8 +269,7 @@ cleanup(struct event **sigs, size_t nsigs)
 static int
 startup(struct options *o, int *ready_fd)
 {
-	char	*logpath;
-	int	 r;
+	int	r;
 
 	if ((r = spawn_init()) != 0) {
 		fprintf(stderr, "drover-agent: cannot set up spawning: %s\n",
@@ -279,9 +285,8 @@ startup(struct options *o, int *ready_fd)
 	}
 	if (o->foreground)
 		return 0;
-	xasprintf(&logpath, "%s/agent.log", agent.state_dir);
-	r = log_open_file(logpath);
-	free(logpath);
+	xasprintf(&agent.log_path, "%s/agent.log", agent.state_dir);
+	r = log_open_file(agent.log_path);
 	if (r != 0 || (*ready_fd = daemonize()) == -1) {
 		fprintf(stderr, "drover-agent: cannot daemonize: %s\n",
 		    strerror(r ? -r : errno));
