@@ -23,13 +23,19 @@ log() { printf '[%s] %s\n' "$TEST_NAME" "$*" >&2; }
 
 # Every process that carries our marker, except this shell and its parents.
 marked_pids() {
-	local p
-	for p in /proc/[0-9]*; do
-		p=${p#/proc/}
-		[ "$p" = "$$" ] && continue
-		{ tr '\0' '\n' < "/proc/$p/environ"; } 2>/dev/null |
-			grep -qx "DROVER_TEST_TMP=$TMP" && echo "$p"
+	grep -lzx "DROVER_TEST_TMP=$TMP" /proc/[0-9]*/environ 2>/dev/null |
+		cut -d/ -f3 | grep -vx "$$"
+}
+
+# wait_exit PID SECS: until PID is gone or a zombie (tail --pid and kill -0
+# count a zombie as alive), at most SECS seconds. 0 if it went.
+wait_exit() {
+	local i
+	for ((i = 0; i < $2 * 20; i++)); do
+		alive "$1" || return 0
+		sleep 0.05
 	done
+	return 1
 }
 
 cleanup() {
@@ -37,7 +43,7 @@ cleanup() {
 	if [ -S "$DROVER_SOCKET" ]; then
 		timeout 20 "$DROVER_BIN/droverctl" shutdown --all >/dev/null 2>&1
 	fi
-	[ -n "$DROVERD_PID" ] && timeout 10 tail --pid="$DROVERD_PID" -f /dev/null 2>/dev/null
+	[ -n "$DROVERD_PID" ] && wait_exit "$DROVERD_PID" 10
 	for p in $(marked_pids); do kill -9 "$p" 2>/dev/null; done
 	if [ "$rc" -ne 0 ] && [ "$rc" -ne 77 ]; then
 		log "FAILED (exit $rc); droverd log:"

@@ -9,7 +9,7 @@ wait_for "web ready" all_ready web 2
 before=$(pids web)
 
 ctl shutdown >/dev/null || fail "shutdown failed"
-timeout 10 tail --pid="$DROVERD_PID" -f /dev/null || fail "droverd did not exit"
+wait_exit "$DROVERD_PID" 10 || fail "droverd did not exit"
 for pair in $before; do alive "${pair#*:}" || fail "instance $pair died with droverd"; done
 
 start_droverd
@@ -26,7 +26,7 @@ wait_for "web ready after kill -9" all_ready web 2
 agent=$(curl -s --unix-socket "$DROVER_SOCKET" http://drover/api/v1/agents |
 	python3 -c 'import json,sys; print(json.load(sys.stdin)["agents"][0]["pid"])')
 ctl shutdown --all >/dev/null || fail "shutdown --all failed"
-timeout 30 tail --pid="$DROVERD_PID" -f /dev/null || fail "droverd did not exit"
+wait_exit "$DROVERD_PID" 30 || fail "droverd did not exit"
 for pair in $before; do
 	p=${pair#*:}
 	WAIT_SECS=15 wait_for "instance $p to exit" bash -c "! [ -d /proc/$p ] || grep -q '^State:.*Z' /proc/$p/status"
