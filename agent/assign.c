@@ -169,7 +169,7 @@ svc_converge(struct svc *svc)
 	bool		 busy = assign_busy;
 
 	assign_busy = true;
-	for (i = svc->ninst; i-- > 0;) {
+	for (i = 0; i < svc->ninst; i++) {
 		if (svc->inst[i] != NULL)
 			supervise_converge(svc->inst[i]);
 	}
@@ -369,11 +369,16 @@ assign_apply(const json_t *msg, const char *line, size_t len, char **cause)
 void
 assign_converge_all(void)
 {
-	size_t	i;
+	struct svc	*svc;
+	size_t		 i = 0;
 
-	/* Backwards: converging a service may remove it from the table. */
-	for (i = nsvcs; i-- > 0;)
-		svc_converge(svcs[i]);
+	/* Converging a service may remove it (and only it) from the table. */
+	while (i < nsvcs) {
+		svc = svcs[i];
+		svc_converge(svc);
+		if (i < nsvcs && svcs[i] == svc)
+			i++;
+	}
 }
 
 void
