@@ -179,6 +179,7 @@ agent_shutdown(const char *why)
 	if (agent.shutting_down)
 		return;
 	log_info("shutting down: %s", why);
+	sd_notify(0, "STOPPING=1");
 	agent.shutting_down = true;
 	server_close_listener();
 	assign_converge_all();
