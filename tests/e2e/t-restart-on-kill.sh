@@ -8,6 +8,13 @@ start_droverd
 wait_for "2 ready instances" all_ready svc 2
 
 old0=$(inst pid svc 0)
+# Spawn hygiene: only stdin, stdout, stderr leak into an instance, and it
+# leads its own process group.
+fds=$(ls /proc/"$old0"/fd | sort -n | tr '\n' ' ')
+[ "$fds" = "0 1 2 " ] || fail "instance has fds other than 0 1 2: $fds"
+pgid=$(awk '{print $5}' /proc/"$old0"/stat)
+[ "$pgid" = "$old0" ] || fail "instance is not its own process group leader (pgid $pgid)"
+
 old1=$(inst pid svc 1)
 [ "$(inst restarts svc 0)" = 0 ] || fail "fresh instance has restarts"
 kill -9 "$old0"
