@@ -35,12 +35,15 @@
  * of the agent is a few kB per instance).
  */
 #define SERVER_TRIM_MIN		(256u * 1024)
+/* Large assignments arrive in few reads. */
+#define SERVER_READ_MAX		(256 * 1024)
 /* A peer that lets this much output pile up is dropped; it resyncs. */
 #define SERVER_OUTPUT_MAX	(64u * 1024 * 1024)
 
 struct peer {
 	struct bufferevent	*bev;
 	struct peer		*next;
+	size_t			 scanned;	/* input searched, no '\n' */
 	unsigned		 id;
 	bool			 dead;	/* dropped while in use; freed soon */
 };
@@ -150,6 +153,28 @@ peer_dispatch(struct peer *p, const char *line, size_t len, char **cause)
 	return r;
 }
 
+/*
+ * True when a whole line is buffered. The part already searched is
+ * remembered, so a message arriving in many reads is scanned once.
+ */
+static bool
+peer_has_line(struct peer *p, struct evbuffer *in)
+{
+	struct evbuffer_ptr	ptr;
+	size_t			len = evbuffer_get_length(in), eol;
+
+	if (p->scanned >= len)
+		return false;
+	evbuffer_ptr_set(in, &ptr, p->scanned, EVBUFFER_PTR_SET);
+	ptr = evbuffer_search_eol(in, &ptr, &eol, EVBUFFER_EOL_LF);
+	if (ptr.pos == -1) {
+		p->scanned = len;
+		return false;
+	}
+	p->scanned = 0;
+	return true;
+}
+
 static void
 peer_read_cb(struct bufferevent *bev, void *arg)
 {
@@ -159,7 +184,8 @@ peer_read_cb(struct bufferevent *bev, void *arg)
 	size_t		 len;
 	int		 r;
 
-	while ((line = evbuffer_readln(in, &len, EVBUFFER_EOL_LF)) != NULL) {
+	while (peer_has_line(p, in) &&
+	    (line = evbuffer_readln(in, &len, EVBUFFER_EOL_LF)) != NULL) {
 		r = len > LINK_LINE_MAX ? -1 : 0;
 		if (r == -1)
 			xasprintf(&cause, "message over %u bytes",
@@ -216,6 +242,7 @@ server_accept_cb(struct evconnlistener *l, evutil_socket_t fd,
 		return;
 	}
 	bufferevent_setcb(p->bev, peer_read_cb, NULL, peer_event_cb, p);
+	bufferevent_set_max_single_read(p->bev, SERVER_READ_MAX);
 	bufferevent_enable(p->bev, EV_READ | EV_WRITE);
 	for (pp = &server_peers; *pp != NULL; pp = &(*pp)->next)
 		;
