@@ -412,17 +412,6 @@ file_hashes_load(void)
 	free(path);
 }
 
-static bool
-is_manifest_name(const char *n)
-{
-	size_t	len = strlen(n);
-
-	if (n[0] == '.')
-		return false;
-	return (len > 5 && strcmp(n + len - 5, ".yaml") == 0) ||
-	    (len > 4 && strcmp(n + len - 4, ".yml") == 0);
-}
-
 /* Apply one file if it changed since it was last applied. */
 static void
 service_apply_file(const char *path)
@@ -430,7 +419,7 @@ service_apply_file(const char *path)
 	struct manifest	*m;
 	struct diags	 d = { 0 };
 	const char	*result, *known;
-	char		*buf, *cause, hex[17];
+	char		*buf, *cause, *name, hex[17];
 	size_t		 len;
 	int		 r;
 
@@ -445,7 +434,9 @@ service_apply_file(const char *path)
 		free(buf);
 		return;
 	}
-	m = manifest_parse_file(path, &d);
+	name = manifest_default_name(path);
+	m = manifest_parse_yaml(buf, len, path, name, &d);
+	free(name);
 	free(buf);
 	if (m == NULL) {
 		for (size_t i = 0; i < d.n; i++) {
@@ -480,7 +471,7 @@ service_apply_dir(const char *dirpath)
 	}
 	persist_batch = &batch;
 	for (i = 0; i < n; i++) {
-		if (is_manifest_name(list[i]->d_name)) {
+		if (manifest_is_file_name(list[i]->d_name)) {
 			xasprintf(&path, "%s/%s", dirpath, list[i]->d_name);
 			service_apply_file(path);
 			free(path);

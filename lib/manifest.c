@@ -282,8 +282,8 @@ manifest_from_json(const json_t *j, const char *source,
 }
 
 /* "dir/api.yaml" -> "api"; NULL when the name has another suffix. */
-static char *
-default_name_of(const char *path)
+char *
+manifest_default_name(const char *path)
 {
 	const char	*base = strrchr(path, '/');
 	size_t		 len;
@@ -309,15 +309,15 @@ manifest_parse_file(const char *path, struct diags *d)
 		diags_add(d, path, 0, 0, "", "cannot read: %s", strerror(-r));
 		return NULL;
 	}
-	name = default_name_of(path);
+	name = manifest_default_name(path);
 	m = manifest_parse_yaml(buf, len, path, name, d);
 	free(name);
 	free(buf);
 	return m;
 }
 
-static bool
-is_manifest_name(const char *name)
+bool
+manifest_is_file_name(const char *name)
 {
 	size_t	len = strlen(name);
 
@@ -351,7 +351,7 @@ list_dir(const char *dir, char ***names, size_t *n)
 	if ((d = opendir(dir)) == NULL)
 		return -errno;
 	while ((errno = 0, e = readdir(d)) != NULL) {
-		if (!is_manifest_name(e->d_name))
+		if (!manifest_is_file_name(e->d_name))
 			continue;
 		xasprintf(&path, "%s/%s", dir, e->d_name);
 		if (stat(path, &st) == -1 || !S_ISREG(st.st_mode)) {

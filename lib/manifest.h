@@ -173,6 +173,12 @@ struct manifest	*manifest_from_json(const json_t *, const char *source,
 int		 manifest_load_path(const char *path, struct manifest ***out,
 		    size_t *n, struct diags *d);
 
+/* The service name a file gives by default: its base name without
+ * .yaml/.yml (malloc'd). */
+char		*manifest_default_name(const char *path);
+/* Does a directory entry name a manifest (*.yaml, *.yml, not hidden)? */
+bool		 manifest_is_file_name(const char *name);
+
 /* The canonical form: every field, defaults filled, keys sorted on dump. */
 json_t		*manifest_to_json(const struct manifest *);
 /* Compact canonical text (JSON_SORT_KEYS|JSON_COMPACT); malloc'd. */
