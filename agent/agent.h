@@ -1,8 +1,8 @@
 /*
  * agent.h — drover-agent's internal interfaces: the service table
- * (assign.c), the instance state machine (supervise.c), process creation
- * (spawn.c), the agent link (server.c) and the process-wide state
- * (main.c).
+ * (assign.c), shared revisions (spec.c), the instance state machine
+ * (supervise.c), process creation (spawn.c), the agent link (server.c)
+ * and the process-wide state (main.c).
  *
  * Ownership: the service table owns every struct svc; a svc owns its
  * instances (svc->inst[index]); a spec (one parsed revision) is shared by
@@ -20,7 +20,7 @@
 
 #include "manifest.h"
 
-/* One parsed revision of a service, shared by reference. */
+/* spec.c: one parsed revision of a service, shared by reference. */
 struct spec {
 	unsigned	 refs;
 	char		*revision;
@@ -119,7 +119,6 @@ void		 supervise_free(struct inst *);
 /* Level-triggered: make the instance match what its service wants. */
 void		 supervise_converge(struct inst *);
 json_t		*supervise_json(const struct inst *);
-const char	*supervise_state_name(enum inst_state);
 
 /* spawn.c: fork/exec with hygiene. */
 struct spawn_req {

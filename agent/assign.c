@@ -43,34 +43,6 @@ static uint64_t		  assign_saved_hash;
 static bool		  assign_saved;
 static bool		  assign_busy;	/* converging: keep services alive */
 
-struct spec *
-spec_new(const char *revision, struct manifest *m)
-{
-	struct spec	*sp = xcalloc(1, sizeof(*sp));
-
-	sp->refs = 1;
-	sp->revision = xstrdup(revision);
-	sp->m = m;
-	return sp;
-}
-
-struct spec *
-spec_ref(struct spec *sp)
-{
-	sp->refs++;
-	return sp;
-}
-
-void
-spec_unref(struct spec *sp)
-{
-	if (sp == NULL || --sp->refs > 0)
-		return;
-	manifest_free(sp->m);
-	free(sp->revision);
-	free(sp);
-}
-
 int
 assign_init(void)
 {

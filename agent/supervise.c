@@ -56,12 +56,6 @@ static void	inst_start(struct inst *, const char *why);
 static void	inst_timer_cb(evutil_socket_t, short, void *);
 static void	inst_exit_cb(evutil_socket_t, short, void *);
 
-const char *
-supervise_state_name(enum inst_state s)
-{
-	return inst_state_names[s];
-}
-
 struct inst *
 supervise_new(struct svc *svc, unsigned index)
 {
@@ -332,41 +326,56 @@ supervise_converge(struct inst *inst)
 	}
 }
 
-/* Build the request for this instance's spec and start it. */
-static pid_t
-inst_spawn(struct inst *inst, int *pidfd, char **cause)
+/*
+ * The environment of instance `index`: the agent's own (less what
+ * belongs to the agent) overridden by the instance's variables. The
+ * array is malloc'd; its strings belong to the agent or to *ienv.
+ */
+static char **
+inst_env(const struct manifest *m, unsigned index, char ***ienv)
 {
-	const struct manifest	*m = inst->spec->m;
-	char *const		*base = spawn_base_env();
-	char			**argv, **ienv, **envp, *workdir = NULL;
-	char			*logpath = NULL;
-	struct spawn_req	 req;
-	size_t			 i, j, n, nb, ni, klen;
-	pid_t			 pid;
+	char *const	*base = spawn_base_env();
+	char		**own = manifest_instance_env(m, index), **envp;
+	size_t		  i, j, n = 0, nb, ni, klen;
 
-	argv = xcalloc(m->ncommand + 1, sizeof(*argv));
-	for (i = 0; i < m->ncommand; i++)
-		argv[i] = manifest_expand(m, m->command[i], inst->index);
-	ienv = manifest_instance_env(m, inst->index);
 	for (nb = 0; base[nb] != NULL; nb++)
 		;
-	for (ni = 0; ienv[ni] != NULL; ni++)
+	for (ni = 0; own[ni] != NULL; ni++)
 		;
-	/* The instance's variables win over the agent's own. */
 	envp = xcalloc(nb + ni + 1, sizeof(*envp));
-	for (i = n = 0; i < nb; i++) {
+	for (i = 0; i < nb; i++) {
 		klen = strcspn(base[i], "=");
 		for (j = 0; j < ni; j++) {
-			if (strncmp(ienv[j], base[i], klen + 1) == 0)
+			if (strncmp(own[j], base[i], klen + 1) == 0)
 				break;
 		}
 		if (j == ni)
 			envp[n++] = base[i];
 	}
 	for (j = 0; j < ni; j++)
-		envp[n++] = ienv[j];
+		envp[n++] = own[j];
+	*ienv = own;
+	return envp;
+}
+
+/* Build the request for this instance's spec and start it. */
+static pid_t
+inst_spawn(struct inst *inst, int *pidfd, char **cause)
+{
+	const struct manifest	*m = inst->spec->m;
+	char			**argv, **ienv, **envp;
+	char			*workdir = NULL, *logpath = NULL;
+	struct spawn_req	 req;
+	size_t			 i;
+	pid_t			 pid;
+
+	argv = xcalloc(m->ncommand + 1, sizeof(*argv));
+	for (i = 0; i < m->ncommand; i++)
+		argv[i] = manifest_expand(m, m->command[i], inst->index);
+	envp = inst_env(m, inst->index, &ienv);
 	if (m->workdir != NULL)
 		workdir = manifest_expand(m, m->workdir, inst->index);
+	/* The journal is not written to yet: it gets the file too. */
 	if (m->logs.to != LOGS_INHERIT)
 		xasprintf(&logpath, "%s/%s.%u.log", agent.logs_dir,
 		    inst->svc->name, inst->index);
