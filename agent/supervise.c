@@ -493,27 +493,62 @@ inst_format_secs(uint64_t ms, char *buf, size_t len)
 		snprintf(buf, len, "%.3gs", (double)ms / 1000.0);
 }
 
+static bool
+inst_wants_restart(const struct manifest *m, int status)
+{
+	switch (m->restart.policy) {
+	case RESTART_ALWAYS:
+		return true;
+	case RESTART_ON_FAILURE:
+		return !inst_exit_ok(m, status);
+	default:
+		return false;
+	}
+}
+
+/*
+ * More than `burst` restarts within `interval` (a window that opens at
+ * the first restart): fail, or keep retrying at backoff.max. Returns
+ * true when the limit decided what happens next.
+ */
+static bool
+inst_limit_hit(struct inst *inst, uint64_t now, const char *what)
+{
+	const struct manifest	*m = inst->spec->m;
+	uint64_t		 delay = m->restart.backoff.max_ms;
+	char			 iv[32], *error;
+
+	if (inst->window_count == 0 ||
+	    now - inst->window_start > m->restart.limit.interval_ms) {
+		inst->window_start = now;
+		inst->window_count = 0;
+	}
+	if (inst->window_count < m->restart.limit.burst)
+		return false;
+	inst_format_secs(m->restart.limit.interval_ms, iv, sizeof(iv));
+	xasprintf(&error, "restart limit hit: %u restarts in %s",
+	    inst->window_count, iv);
+	if (m->restart.limit.action == LIMIT_FAIL) {
+		inst_set_error(inst, error);
+		inst_set_state(inst, INST_FAILED, "%s; %s", what, error);
+		return true;
+	}
+	inst->next_start = now + delay;
+	inst_timer_set(inst, delay);
+	inst_set_state(inst, INST_CRASHLOOP, "%s; %s, next start in %llums",
+	    what, error, (unsigned long long)delay);
+	free(error);
+	return true;
+}
+
 /* The process died on its own: apply the restart policy. */
 static void
 inst_crashed(struct inst *inst, int status, const char *what)
 {
 	const struct manifest	*m = inst->spec->m;
 	uint64_t		 now = now_ms(), delay;
-	char			 iv[32], *error;
-	bool			 restart;
 
-	switch (m->restart.policy) {
-	case RESTART_ALWAYS:
-		restart = true;
-		break;
-	case RESTART_ON_FAILURE:
-		restart = !inst_exit_ok(m, status);
-		break;
-	default:
-		restart = false;
-		break;
-	}
-	if (!restart) {
+	if (!inst_wants_restart(m, status)) {
 		inst->done = true;
 		inst_set_state(inst, INST_EXITED, "%s", what);
 		return;
@@ -521,34 +556,13 @@ inst_crashed(struct inst *inst, int status, const char *what)
 	if (now - inst->started >= m->restart.backoff.reset_after_ms)
 		inst->crashes = 0;
 	inst->crashes++;
-	if (inst->window_count == 0 ||
-	    now - inst->window_start > m->restart.limit.interval_ms) {
-		inst->window_start = now;
-		inst->window_count = 0;
-	}
-	if (inst->window_count >= m->restart.limit.burst) {
-		inst_format_secs(m->restart.limit.interval_ms, iv, sizeof(iv));
-		if (m->restart.limit.action == LIMIT_FAIL) {
-			xasprintf(&error, "restart limit hit: %u restarts "
-			    "in %s", inst->window_count, iv);
-			inst_set_error(inst, error);
-			inst_set_state(inst, INST_FAILED, "%s; %s", what,
-			    inst->last_error);
-			return;
-		}
-		delay = m->restart.backoff.max_ms;
-		inst->next_start = now + delay;
-		inst_timer_set(inst, delay);
-		inst_set_state(inst, INST_CRASHLOOP, "%s; restart limit hit: "
-		    "%u restarts in %s, next start in %llums", what,
-		    inst->window_count, iv, (unsigned long long)delay);
+	if (inst_limit_hit(inst, now, what))
 		return;
-	}
 	inst->window_count++;
 	delay = inst_backoff_ms(m, inst->crashes);
 	if (delay == 0) {
 		inst->restarts++;
-		inst_start(inst, what);
+		inst_start(inst, what);		/* the latency path */
 		return;
 	}
 	inst->next_start = now + delay;
