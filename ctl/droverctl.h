@@ -81,7 +81,7 @@ int		 ctl_usage_error(const struct ctl *, const char *fmt, ...)
 		    __attribute__((format(printf, 2, 3)));
 bool		 ctl_has_opt(const struct ctl *, int ch);
 
-/* client.c: one HTTP/1.1 request over droverd's unix control socket. */
+/* client.c: one HTTP request (libcurl) over droverd's unix control socket. */
 struct client_reply {
 	int	 status;	/* HTTP status code */
 	char	*body;		/* NUL-terminated */
