@@ -19,6 +19,16 @@
 
 #include "manifest.h"
 
+/* One applied revision. Specs are kept as canonical text, not as JSON
+ * trees: a tree costs ten times the memory, and the text is what the
+ * state file and the agent link carry anyway. */
+struct revision {
+	char		 id[MANIFEST_REVISION_LEN + 1];
+	int64_t		 time;		/* unix ms */
+	char		*cause;
+	char		*canon;		/* canonical manifest JSON */
+};
+
 struct service {
 	char		*name;
 	struct manifest	*m;
@@ -26,10 +36,14 @@ struct service {
 	bool		 enabled;
 	int64_t		 restart_gen;
 	int64_t		 start_gen;
-	json_t		*history;	/* [{"revision","time","cause","spec"}], newest last */
+	struct revision	*history;	/* oldest first; the last is current */
+	size_t		 nhistory;
 	json_t		**views;	/* instance views reported by the agent, by index */
 	size_t		 nviews;
 };
+
+/* The canonical text of the service's current revision. */
+#define service_canon(s)	((s)->history[(s)->nhistory - 1].canon)
 
 struct daemon {
 	struct event_base	*base;

@@ -49,6 +49,13 @@ service_find(const char *name)
 }
 
 static void
+revision_clear(struct revision *h)
+{
+	free(h->cause);
+	free(h->canon);
+}
+
+static void
 service_views_clear(struct service *s)
 {
 	size_t	i;
@@ -67,7 +74,9 @@ service_free(struct service *s)
 		return;
 	service_views_clear(s);
 	manifest_free(s->m);
-	json_decref(s->history);
+	for (size_t i = 0; i < s->nhistory; i++)
+		revision_clear(&s->history[i]);
+	free(s->history);
 	free(s->name);
 	free(s);
 }
@@ -105,14 +114,51 @@ service_path(const char *name)
 	return p;
 }
 
-static json_t *
-service_state_json(const struct service *s)
+/* A JSON string literal for any text (malloc'd). */
+static char *
+json_quote(const char *text)
 {
-	return json_pack("{s:s, s:s, s:b, s:I, s:I, s:o, s:O}",
-	    "name", s->name, "revision", s->revision, "enabled", s->enabled,
-	    "restart_gen", (json_int_t)s->restart_gen,
-	    "start_gen", (json_int_t)s->start_gen,
-	    "spec", manifest_to_json(s->m), "history", s->history);
+	json_t	*j = json_string(text);
+	char	*q;
+
+	q = json_dumps(j, JSON_ENCODE_ANY);
+	json_decref(j);
+	return q != NULL ? q : xstrdup("\"\"");
+}
+
+/*
+ * The state file's text. Composed by hand around the canonical texts, so
+ * that persisting a service never rebuilds JSON trees of its specs.
+ * Service names are [a-z0-9-] and revisions hex: they need no quoting.
+ */
+static char *
+service_state_text(const struct service *s)
+{
+	const struct revision	*h;
+	FILE			*f;
+	char			*text = NULL, *cause;
+	size_t			 len, i;
+
+	if ((f = open_memstream(&text, &len)) == NULL)
+		abort();
+	fprintf(f, "{\n \"name\": \"%s\",\n \"revision\": \"%s\",\n"
+	    " \"enabled\": %s,\n \"restart_gen\": %lld,\n"
+	    " \"start_gen\": %lld,\n \"spec\": %s,\n \"history\": [",
+	    s->name, s->revision, s->enabled ? "true" : "false",
+	    (long long)s->restart_gen, (long long)s->start_gen,
+	    service_canon(s));
+	for (i = 0; i < s->nhistory; i++) {
+		h = &s->history[i];
+		cause = json_quote(h->cause);
+		fprintf(f, "%s\n  {\"revision\": \"%s\", \"time\": %lld, "
+		    "\"cause\": %s, \"spec\": %s}", i ? "," : "", h->id,
+		    (long long)h->time, cause, h->canon);
+		free(cause);
+	}
+	fprintf(f, "\n ]\n}\n");
+	if (fclose(f) != 0)
+		abort();
+	return text;
 }
 
 /* While a manifests directory is applied, writes share one flush. */
@@ -121,12 +167,10 @@ static struct atomic_batch	*persist_batch;
 static int
 service_persist(const struct service *s)
 {
-	json_t	*j = service_state_json(s);
 	char	*text, *path;
 	int	 r;
 
-	text = json_dumps(j, JSON_INDENT(1) | JSON_SORT_KEYS);
-	json_decref(j);
+	text = service_state_text(s);
 	path = service_path(s->name);
 	if (persist_batch != NULL)
 		r = atomic_batch_add(persist_batch, path, text, strlen(text));
@@ -139,67 +183,63 @@ service_persist(const struct service *s)
 	return r;
 }
 
-static void
-service_history_add(struct service *s, const char *cause)
-{
-	json_t	*entry;
-
-	entry = json_pack("{s:s, s:I, s:s, s:o}", "revision", s->revision,
-	    "time", (json_int_t)wall_ms(), "cause", cause,
-	    "spec", manifest_to_json(s->m));
-	json_array_append_new(s->history, entry);
-	while (json_array_size(s->history) > s->m->deploy.history)
-		json_array_remove(s->history, 0);
-}
-
+/*
+ * Apply a manifest: creates, updates or leaves the service unchanged. The
+ * new state is persisted before anything in memory changes, so a failed
+ * write changes nothing. Takes ownership of m.
+ */
 int
 service_apply(struct manifest *m, const char *cause, const char **result)
 {
-	struct service	*s, *old;
-	struct manifest	*prev;
-	char		 rev[MANIFEST_REVISION_LEN + 1], prevrev[sizeof(rev)];
-	json_t		*prevhist;
+	struct service	*s, next;
+	struct revision	*hist, *h;
+	size_t		 n, keep, i;
 	int		 r;
 
-	manifest_revision(m, rev);
-	old = service_find(m->name);
-	if (old != NULL && strcmp(old->revision, rev) == 0) {
+	s = service_find(m->name);
+	next = s != NULL ? *s : (struct service){ .name = m->name,
+	    .enabled = true };
+	manifest_revision(m, next.revision);
+	if (s != NULL && strcmp(s->revision, next.revision) == 0) {
 		manifest_free(m);
 		*result = "unchanged";
 		return 0;
 	}
-	if (old == NULL) {
+	/* the new history: the last `deploy.history` entries, new one last */
+	n = s != NULL ? s->nhistory : 0;
+	keep = n + 1 > m->deploy.history ? m->deploy.history - 1 : n;
+	hist = xcalloc(keep + 1, sizeof(*hist));
+	if (keep > 0)
+		memcpy(hist, s->history + (n - keep), keep * sizeof(*hist));
+	h = &hist[keep];
+	memcpy(h->id, next.revision, sizeof(h->id));
+	h->time = (int64_t)wall_ms();
+	h->cause = xstrdup(cause);
+	h->canon = manifest_canonical(m);
+	next.m = m;
+	next.history = hist;
+	next.nhistory = keep + 1;
+	if ((r = service_persist(&next)) < 0) {
+		revision_clear(h);
+		free(hist);
+		manifest_free(m);
+		return r;
+	}
+	if (s == NULL) {
 		s = xcalloc(1, sizeof(*s));
+		*s = next;
 		s->name = xstrdup(m->name);
-		s->m = m;
-		s->enabled = true;
-		s->history = json_array();
-		memcpy(s->revision, rev, sizeof(rev));
-		service_history_add(s, cause);
-		if ((r = service_persist(s)) < 0) {
-			s->m = NULL;
-			service_free(s);
-			return r;
-		}
 		service_insert(s);
 		*result = "created";
 	} else {
-		s = old;
-		prev = s->m;
-		memcpy(prevrev, s->revision, sizeof(prevrev));
-		prevhist = json_deep_copy(s->history);
+		for (i = 0; i < n - keep; i++)
+			revision_clear(&s->history[i]);
+		free(s->history);
+		manifest_free(s->m);
 		s->m = m;
-		memcpy(s->revision, rev, sizeof(rev));
-		service_history_add(s, cause);
-		if ((r = service_persist(s)) < 0) {
-			s->m = prev;
-			memcpy(s->revision, prevrev, sizeof(prevrev));
-			json_decref(s->history);
-			s->history = prevhist;
-			return r;
-		}
-		json_decref(prevhist);
-		manifest_free(prev);
+		s->history = hist;
+		s->nhistory = keep + 1;
+		memcpy(s->revision, next.revision, sizeof(s->revision));
 		*result = "updated";
 	}
 	log_info("service %s: %s revision %s (%s)", s->name, *result,
@@ -279,6 +319,43 @@ service_set_aside(const char *path, const char *why)
 	free(aside);
 }
 
+/*
+ * Rebuild the revision history from a state file's entries; the current
+ * revision always ends it (an older droverd's file may lack it).
+ */
+static void
+service_load_history(struct service *s, const json_t *hist)
+{
+	struct revision	*h;
+	const char	*id, *cause;
+	json_t		*e, *spec;
+	json_int_t	 t;
+	size_t		 i;
+
+	s->history = xcalloc(json_array_size(hist) + 1, sizeof(*s->history));
+	json_array_foreach(hist, i, e) {
+		if (json_unpack(e, "{s:s, s:I, s:s, s:o}", "revision", &id,
+		    "time", &t, "cause", &cause, "spec", &spec) != 0 ||
+		    strlen(id) != MANIFEST_REVISION_LEN)
+			continue;
+		h = &s->history[s->nhistory++];
+		memcpy(h->id, id, sizeof(h->id));
+		h->time = t;
+		h->cause = xstrdup(cause);
+		h->canon = json_dumps(spec, JSON_SORT_KEYS | JSON_COMPACT);
+	}
+	if (s->nhistory > 0 &&
+	    strcmp(s->history[s->nhistory - 1].id, s->revision) == 0) {
+		/* the current spec's text, exactly as the agent expects it */
+		free(s->history[s->nhistory - 1].canon);
+	} else {
+		h = &s->history[s->nhistory++];
+		memcpy(h->id, s->revision, sizeof(h->id));
+		h->cause = xstrdup("loaded");
+	}
+	s->history[s->nhistory - 1].canon = manifest_canonical(s->m);
+}
+
 static struct service *
 service_load(const char *path, const char *fname)
 {
@@ -327,7 +404,7 @@ service_load(const char *path, const char *fname)
 	s->enabled = enabled;
 	s->restart_gen = rg;
 	s->start_gen = sg;
-	s->history = json_incref(hist);
+	service_load_history(s, hist);
 	json_decref(j);
 	return s;
 }
@@ -496,6 +573,20 @@ view_placeholder(const struct service *s, size_t index)
 	    "next_start_ms", 0);
 }
 
+static json_t *
+service_history_json(const struct service *s)
+{
+	json_t	*list = json_array();
+	size_t	 i;
+
+	for (i = 0; i < s->nhistory; i++)
+		json_array_append_new(list, json_pack("{s:s, s:I, s:s}",
+		    "revision", s->history[i].id,
+		    "time", (json_int_t)s->history[i].time,
+		    "cause", s->history[i].cause));
+	return list;
+}
+
 json_t *
 service_to_json(const struct service *s, bool with_spec)
 {
@@ -515,7 +606,7 @@ service_to_json(const struct service *s, bool with_spec)
 	    "desired_instances", (int)s->m->instances, "instances", inst);
 	if (with_spec) {
 		json_object_set_new(j, "spec", manifest_to_json(s->m));
-		json_object_set(j, "history", s->history);
+		json_object_set_new(j, "history", service_history_json(s));
 	}
 	return j;
 }

@@ -54,6 +54,19 @@ done
 [ "$(pids beta)" = "$pids_b" ] || fail "applying alpha restarted beta: $pids_b -> $(pids beta)"
 [ "$(svc_field revision beta)" = "$rev_b" ] || fail "applying alpha changed beta's revision"
 
+# Both revisions are in alpha's history, newest last, and survive a
+# droverd restart (the state dir is the truth).
+hist() {
+	curl -sf --unix-socket "$DROVER_SOCKET" http://drover/api/v1/services/alpha |
+		python3 -c 'import json,sys; print(" ".join(h["revision"] for h in json.load(sys.stdin)["history"]))'
+}
+[ "$(hist)" = "$rev_a $new_rev" ] || fail "history is '$(hist)', want '$rev_a $new_rev'"
+kill "$DROVERD_PID"; wait "$DROVERD_PID"
+start_droverd
+[ "$(hist)" = "$rev_a $new_rev" ] || fail "history after restart is '$(hist)'"
+[ "$(svc_field revision alpha)" = "$new_rev" ] || fail "revision lost across a restart"
+wait_for "alpha ready" all_ready alpha 2
+
 # The new instance really has the new environment.
 p=$(inst pid alpha 0)
 tr '\0' '\n' < "/proc/$p/environ" | grep -qx COLOR=green || fail "new instance lacks COLOR=green"
