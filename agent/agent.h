@@ -1,8 +1,8 @@
 /*
  * agent.h — drover-agent's internal interfaces: the service table
  * (assign.c), shared revisions (spec.c), the instance state machine
- * (supervise.c), process creation (spawn.c), the agent link (server.c)
- * and the process-wide state (main.c).
+ * (supervise.c), process creation (spawn.c), instances' output (logs.c),
+ * the agent link (server.c) and the process-wide state (main.c).
  *
  * Ownership: the service table owns every struct svc; a svc owns its
  * instances (svc->inst[index]); a spec (one parsed revision) is shared by
@@ -78,6 +78,7 @@ struct inst {
 	char		*last_error;
 	struct event	*timer;		/* backoff or stop escalation */
 	struct event	*exit_ev;	/* pidfd readable: the process ended */
+	struct logs	*logs;		/* output capture; NULL until needed */
 	bool		 done;		/* exited by policy: left alone */
 	bool		 spawn_failed;	/* the child failed before its exec */
 };
@@ -120,12 +121,26 @@ void		 supervise_free(struct inst *);
 void		 supervise_converge(struct inst *);
 json_t		*supervise_json(const struct inst *);
 
+/*
+ * logs.c: each instance's stdout and stderr, through one pipe that
+ * outlives restarts, into <state dir>/logs/<service>.<index>.log.
+ */
+struct logs;
+/*
+ * The fd the next process of `inst` writes its output to, for
+ * spawn_req.outfd: -1 for the agent's own (logs.to: inherit). When
+ * *owned is set the caller closes it once the process is started.
+ */
+int		 logs_output_fd(struct inst *, bool *owned);
+/* Read what is left in the pipe, then close and free everything. */
+void		 logs_free(struct logs *);
+
 /* spawn.c: fork/exec with hygiene. */
 struct spawn_req {
 	char *const	*argv;
 	char *const	*envp;
 	const char	*workdir;	/* NULL: the agent's cwd */
-	const char	*logpath;	/* NULL: inherit stdout/stderr */
+	int		 outfd;		/* stdout and stderr; -1: the agent's */
 	uint64_t	 nofile;	/* 0: unchanged */
 	const char	*user;		/* NULL: no switch */
 	const char	*group;

@@ -6,14 +6,19 @@
  * parent resumes once the child has exec'd or died, and it gets a pidfd
  * for the child atomically (the agent waits on pidfds, never scans its
  * children). The child also starts on the parent's fd table
- * (CLONE_FILES) and first unshares it keeping only the fds up to the
- * agent's /dev/null, which the agent opens early: so a spawn costs the
- * same with ten instances or ten thousand (each holding a pidfd). The child runs only async-signal-safe code: every string
+ * (CLONE_FILES) and first unshares it keeping only the low fds that
+ * the agent opens early (/dev/null and the output slot): so a spawn
+ * costs the same with ten instances or ten thousand (each holding a
+ * pidfd and a pipe). The output slot is a low fd number into which the
+ * parent dups the request's outfd (the instance's log pipe) just before
+ * the clone and which it points back at /dev/null right after, so the
+ * child can take stdout/stderr from it without a copy of the whole fd
+ * table. The child runs only async-signal-safe code: every string
  * and id it needs is prepared by the parent. It resets the signals the
  * agent handles or ignores, makes its own process group, takes stdin
- * from /dev/null and stdout/stderr from the log file (or the agent's),
- * sets rlimits, drops privileges, changes directory, unblocks signals
- * and execs. On failure it leaves "<step> <arg>: <reason>" in memory it
+ * from /dev/null and stdout/stderr from the output slot (or the
+ * agent's), sets rlimits, drops privileges, changes directory, unblocks
+ * signals and execs. On failure it leaves "<step> <arg>: <reason>" in memory it
  * shares with the parent and exits 127; so the result of a spawn is
  * known when spawn_start returns.
  *
@@ -62,6 +67,8 @@ struct spawn_child {
 };
 
 static int		 spawn_devnull = -1;
+static int		 spawn_outslot = -1;	/* the child's stdout while it starts */
+static int		 spawn_keep;	/* the highest fd a child keeps */
 static int		 spawn_sigs[_NSIG];
 static int		 spawn_nsigs;
 static char		**spawn_env;
@@ -143,6 +150,11 @@ spawn_init(void)
 	spawn_devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
 	if (spawn_devnull == -1)
 		return -errno;
+	spawn_outslot = fcntl(spawn_devnull, F_DUPFD_CLOEXEC, 0);
+	if (spawn_outslot == -1)
+		return -errno;
+	spawn_keep = spawn_outslot > spawn_devnull ? spawn_outslot :
+	    spawn_devnull;
 	spawn_init_env();
 	spawn_init_nofile();
 #ifndef SPAWN_USE_FORK
@@ -161,7 +173,9 @@ spawn_cleanup(void)
 {
 	if (spawn_devnull != -1)
 		close(spawn_devnull);
-	spawn_devnull = -1;
+	if (spawn_outslot != -1)
+		close(spawn_outslot);
+	spawn_devnull = spawn_outslot = -1;
 	free(spawn_env);
 	spawn_env = NULL;
 #ifndef SPAWN_USE_FORK
@@ -210,20 +224,13 @@ spawn_child_fail(struct spawn_child *c, const char *step, const char *arg,
 static void
 spawn_child_stdio(struct spawn_child *c)
 {
-	const struct spawn_req	*r = c->req;
-	int			 fd;
-
 	if (dup2(spawn_devnull, STDIN_FILENO) == -1)
 		spawn_child_fail(c, "dup2", "/dev/null", errno);
-	if (r->logpath == NULL)
+	if (c->req->outfd == -1)
 		return;
-	fd = open(r->logpath, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC,
-	    0644);
-	if (fd == -1)
-		spawn_child_fail(c, "open", r->logpath, errno);
-	if (dup2(fd, STDOUT_FILENO) == -1 || dup2(fd, STDERR_FILENO) == -1)
-		spawn_child_fail(c, "dup2", r->logpath, errno);
-	close(fd);
+	if (dup2(spawn_outslot, STDOUT_FILENO) == -1 ||
+	    dup2(spawn_outslot, STDERR_FILENO) == -1)
+		spawn_child_fail(c, "dup2", "stdout", errno);
 }
 
 /* Raw system calls: glibc's set*id wrappers synchronise threads. */
@@ -253,9 +260,9 @@ spawn_child_main(void *arg)
 #ifndef SPAWN_USE_FORK
 	/*
 	 * Created sharing the parent's fd table (no copy of a thousand
-	 * pidfds); take a private one holding only the fds up to /dev/null.
+	 * pidfds); take a private one holding only the agent's low fds.
 	 */
-	if (close_range((unsigned)spawn_devnull + 1, ~0U,
+	if (close_range((unsigned)spawn_keep + 1, ~0U,
 	    CLOSE_RANGE_UNSHARE) == -1)
 		spawn_child_fail(c, "close_range", NULL, errno);
 #endif
@@ -393,6 +400,12 @@ spawn_start(const struct spawn_req *r, int *pidfd, char **cause)
 	    spawn_resolve_ids(r, &c, cause) == -1)
 		return -1;
 	c.req = r;
+	if (r->outfd != -1 &&
+	    dup3(r->outfd, spawn_outslot, O_CLOEXEC) == -1) {
+		xasprintf(cause, "dup3 stdout: %s", strerror(errno));
+		free(c.groups);
+		return -1;
+	}
 
 	/* No handler may run in the child before its dispositions reset. */
 	sigfillset(&all);
@@ -401,6 +414,9 @@ spawn_start(const struct spawn_req *r, int *pidfd, char **cause)
 	err = errno;
 	sigprocmask(SIG_SETMASK, &saved, NULL);
 	free(c.groups);
+	/* The slot must not keep the output open once the child has it. */
+	if (r->outfd != -1)
+		dup3(spawn_devnull, spawn_outslot, O_CLOEXEC);
 	if (pid == -1) {
 		xasprintf(cause, "fork: %s", strerror(err));
 		return -1;

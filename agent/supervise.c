@@ -107,6 +107,7 @@ supervise_free(struct inst *inst)
 		agent.nprocs--;
 	}
 	inst_timer_clear(inst);
+	logs_free(inst->logs);
 	spec_unref(inst->spec);
 	free(inst->last_error);
 	free(inst);
@@ -364,10 +365,11 @@ inst_spawn(struct inst *inst, int *pidfd, char **cause)
 {
 	const struct manifest	*m = inst->spec->m;
 	char			**argv, **ienv, **envp;
-	char			*workdir = NULL, *logpath = NULL;
+	char			*workdir = NULL;
 	struct spawn_req	 req;
 	size_t			 i;
 	pid_t			 pid;
+	bool			 owned;
 
 	argv = xcalloc(m->ncommand + 1, sizeof(*argv));
 	for (i = 0; i < m->ncommand; i++)
@@ -375,22 +377,19 @@ inst_spawn(struct inst *inst, int *pidfd, char **cause)
 	envp = inst_env(m, inst->index, &ienv);
 	if (m->workdir != NULL)
 		workdir = manifest_expand(m, m->workdir, inst->index);
-	/* The journal is not written to yet: it gets the file too. */
-	if (m->logs.to != LOGS_INHERIT)
-		xasprintf(&logpath, "%s/%s.%u.log", agent.logs_dir,
-		    inst->svc->name, inst->index);
 
 	memset(&req, 0, sizeof(req));
 	req.argv = argv;
 	req.envp = envp;
 	req.workdir = workdir;
-	req.logpath = logpath;
+	req.outfd = logs_output_fd(inst, &owned);
 	req.nofile = m->limits.nofile;
 	req.user = m->user;
 	req.group = m->group;
 	pid = spawn_start(&req, pidfd, cause);
 
-	free(logpath);
+	if (owned)
+		close(req.outfd);
 	free(workdir);
 	free(envp);
 	strv_free(ienv);
