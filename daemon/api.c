@@ -62,21 +62,18 @@ static struct {
 
 static enum api_listener	api_via_unix = API_UNIX, api_via_tcp = API_TCP;
 
-static int
-api_dump_cb(const char *buf, size_t size, void *data)
-{
-	return evbuffer_add(data, buf, size);
-}
-
 static void
 api_reply(struct api_req *r, int code, json_t *body)
 {
 	struct evbuffer	*out = evhttp_request_get_output_buffer(r->req);
+	char		*text;
 
 	evhttp_add_header(evhttp_request_get_output_headers(r->req),
 	    "Content-Type", "application/json");
-	json_dump_callback(body, api_dump_cb, out, JSON_COMPACT);
+	text = json_dumps(body, JSON_COMPACT);
+	evbuffer_add(out, text, strlen(text));
 	evbuffer_add(out, "\n", 1);
+	free(text);
 	json_decref(body);
 	evhttp_send_reply(r->req, code, NULL, NULL);
 }
@@ -122,16 +119,25 @@ api_healthz(struct api_req *r)
 	    agent_connected() ? "connected" : "disconnected"));
 }
 
+/* The list is the cached texts of the services, joined. */
 static void
 api_services_list(struct api_req *r)
 {
-	json_t	*list = json_array();
-	size_t	 i;
+	struct evbuffer	*out = evhttp_request_get_output_buffer(r->req);
+	const char	*text;
+	size_t		 i;
 
-	for (i = 0; i < D->nservices; i++)
-		json_array_append_new(list,
-		    service_to_json(D->services[i], false));
-	api_reply(r, 200, json_pack("{s:o}", "services", list));
+	evhttp_add_header(evhttp_request_get_output_headers(r->req),
+	    "Content-Type", "application/json");
+	evbuffer_add(out, "{\"services\":[", 13);
+	for (i = 0; i < D->nservices; i++) {
+		if (i > 0)
+			evbuffer_add(out, ",", 1);
+		text = service_list_json(D->services[i]);
+		evbuffer_add(out, text, strlen(text));
+	}
+	evbuffer_add(out, "]}\n", 3);
+	evhttp_send_reply(r->req, 200, NULL, NULL);
 }
 
 static void

@@ -40,6 +40,7 @@ struct service {
 	size_t		 nhistory;
 	json_t		**views;	/* instance views reported by the agent, by index */
 	size_t		 nviews;
+	char		*list_json;	/* cached service_to_json(s, false) text */
 };
 
 /* The canonical text of the service's current revision. */
@@ -80,6 +81,9 @@ void		 service_free_all(void);
 void		 service_apply_dir(const char *dir);
 /* The API's view of a service: with_spec adds the canonical manifest. */
 json_t		*service_to_json(const struct service *, bool with_spec);
+/* The compact JSON text of service_to_json(s, false), cached until the
+ * service or one of its instances changes. */
+const char	*service_list_json(struct service *);
 /* Agent reports: replace all views, update one, remove one. */
 void		 service_views_reset(void);
 void		 service_view_update(json_t *instance);

@@ -55,6 +55,14 @@ revision_clear(struct revision *h)
 	free(h->canon);
 }
 
+/* Something the API shows changed: drop the cached text. */
+static void
+service_touch(struct service *s)
+{
+	free(s->list_json);
+	s->list_json = NULL;
+}
+
 static void
 service_views_clear(struct service *s)
 {
@@ -65,6 +73,7 @@ service_views_clear(struct service *s)
 	free(s->views);
 	s->views = NULL;
 	s->nviews = 0;
+	service_touch(s);
 }
 
 static void
@@ -77,6 +86,7 @@ service_free(struct service *s)
 	for (size_t i = 0; i < s->nhistory; i++)
 		revision_clear(&s->history[i]);
 	free(s->history);
+	free(s->list_json);
 	free(s->name);
 	free(s);
 }
@@ -240,6 +250,7 @@ service_apply(struct manifest *m, const char *cause, const char **result)
 		s->history = hist;
 		s->nhistory = keep + 1;
 		memcpy(s->revision, next.revision, sizeof(s->revision));
+		service_touch(s);
 		*result = "updated";
 	}
 	log_info("service %s: %s revision %s (%s)", s->name, *result,
@@ -286,6 +297,7 @@ service_update(struct service *s, bool enabled, int64_t restart_gen,
 		s->start_gen = sg;
 		return r;
 	}
+	service_touch(s);
 	agent_assign();
 	return 0;
 }
@@ -611,6 +623,19 @@ service_to_json(const struct service *s, bool with_spec)
 	return j;
 }
 
+const char *
+service_list_json(struct service *s)
+{
+	json_t	*j;
+
+	if (s->list_json == NULL) {
+		j = service_to_json(s, false);
+		s->list_json = json_dumps(j, JSON_COMPACT);
+		json_decref(j);
+	}
+	return s->list_json;
+}
+
 void
 service_views_reset(void)
 {
@@ -658,6 +683,7 @@ service_view_update(json_t *inst)
 	}
 	json_decref(s->views[index]);
 	s->views[index] = view_from_report(inst);
+	service_touch(s);
 }
 
 void
@@ -670,6 +696,7 @@ service_view_remove(const char *name, int64_t index)
 		return;
 	json_decref(s->views[index]);
 	s->views[index] = NULL;
+	service_touch(s);
 	while (s->nviews > 0 && s->views[s->nviews - 1] == NULL)
 		s->nviews--;
 }
