@@ -305,6 +305,26 @@ api_service_restart(struct api_req *r)
 }
 
 static void
+api_service_logs(struct api_req *r)
+{
+	struct service	*s;
+	char		*cause;
+	int		 rc;
+
+	if ((s = api_service(r)) == NULL)
+		return;
+	if ((rc = logs_serve(r->req, s, &cause)) == 0)
+		return;
+	if (rc == -EINVAL)
+		api_error(r, 400, "bad_request", NULL, "%s", cause);
+	else if (rc == -ENOENT)
+		api_error(r, 404, "not_found", NULL, "%s", cause);
+	else
+		api_error(r, 500, "internal", NULL, "%s", cause);
+	free(cause);
+}
+
+static void
 api_instances(struct api_req *r)
 {
 	json_t	*list = json_array(), *svc, *inst;
@@ -376,6 +396,7 @@ static const struct api_route api_routes[] = {
 	{ EVHTTP_REQ_POST,   "/api/v1/services/{name}/start",   api_service_start, true },
 	{ EVHTTP_REQ_POST,   "/api/v1/services/{name}/stop",    api_service_stop, true },
 	{ EVHTTP_REQ_POST,   "/api/v1/services/{name}/restart", api_service_restart, true },
+	{ EVHTTP_REQ_GET,    "/api/v1/services/{name}/logs",    api_service_logs, false },
 	{ EVHTTP_REQ_GET,    "/api/v1/instances",               api_instances, false },
 	{ EVHTTP_REQ_GET,    "/api/v1/agents",                  api_agents, false },
 	{ EVHTTP_REQ_POST,   "/api/v1/shutdown",                api_shutdown, true },
@@ -654,6 +675,7 @@ api_init(void)
 void
 api_free(void)
 {
+	logs_free_all();	/* before evhttp frees its connections */
 	if (api.unix_http != NULL)
 		evhttp_free(api.unix_http);
 	if (api.tcp_http != NULL)

@@ -107,6 +107,19 @@ int		 api_init(void);
 int		 api_set_token_file(const char *path);
 void		 api_free(void);
 
+/* logs.c: instances' output, read from the files the local agent writes. */
+struct evhttp_request;
+/*
+ * Answer GET /api/v1/services/{name}/logs (query n, follow, index).
+ * Returns 0 once the answer is under way, or a negative errno with a
+ * malloc'd *cause and nothing sent: -EINVAL for a bad query, -ENOENT for
+ * an index the service does not have, another for a failure of droverd.
+ */
+int		 logs_serve(struct evhttp_request *, const struct service *,
+		    char **cause);
+/* Forget every reader (droverd is exiting; evhttp frees the requests). */
+void		 logs_free_all(void);
+
 /* main.c */
 void		 droverd_exit(void);
 
