@@ -79,9 +79,34 @@ struct inst {
 	struct event	*timer;		/* backoff or stop escalation */
 	struct event	*exit_ev;	/* pidfd readable: the process ended */
 	struct logs	*logs;		/* output capture; NULL until needed */
+	int		 cgfd;		/* its cgroup's directory, or -1 */
 	bool		 done;		/* exited by policy: left alone */
 	bool		 spawn_failed;	/* the child failed before its exec */
+	bool		 slow;		/* in a crash loop: restarts at max */
 };
+
+/* cgroup.c: one cgroup v2 per instance, where it is writable. */
+/* Detect the hierarchy, make the agent's subtree; logs the mode once. */
+void		 cgroup_init(void);
+bool		 cgroup_enabled(void);
+/* {"cgroup": bool, "controllers": [...]} for the hello message. */
+json_t		*cgroup_caps(void);
+/* Why the limits of `m` cannot be enforced here (malloc'd), or NULL. */
+char		*cgroup_check_limits(const struct manifest *);
+/*
+ * Create (or reuse) the cgroup of instance `index` of `svc` and set its
+ * limits; returns its directory fd (close-on-exec), or a negative errno
+ * with a malloc'd *cause.
+ */
+int		 cgroup_open(const char *svc, unsigned index,
+		    const struct manifest *, char **cause);
+/* SIGKILL every process left in the cgroup. */
+void		 cgroup_kill(int dirfd);
+/* Close the fd and remove the directory (once its last process died). */
+void		 cgroup_release(const char *svc, unsigned index, int dirfd);
+/* Directories still waiting for their processes to die. */
+bool		 cgroup_busy(void);
+void		 cgroup_cleanup(void);
 
 /* main.c: process-wide state. */
 struct agent {
@@ -144,6 +169,7 @@ struct spawn_req {
 	uint64_t	 nofile;	/* 0: unchanged */
 	const char	*user;		/* NULL: no switch */
 	const char	*group;
+	int		 cgroup_fd;	/* > 0: the cgroup to start in */
 };
 /* Early, so that the fd it keeps is a low one. */
 int		 spawn_init(void);
@@ -153,11 +179,14 @@ void		 spawn_cleanup(void);
 /* The agent's environment without what belongs to the agent itself. */
 char *const	*spawn_base_env(void);
 /*
- * Start a process; the result is known on return. Returns -1 with a
- * malloc'd *cause when nothing was started. Otherwise returns the pid
- * with a close-on-exec pidfd for it in *pidfd; *cause is then NULL when
- * the exec succeeded, or the reason the child failed before it (the
- * child exits 127 and must still be reaped).
+ * Start a process; the result is known on return. Returns a negative
+ * errno with a malloc'd *cause when nothing was started: -EAGAIN when
+ * the process could not be created (worth retrying later), another
+ * when the request cannot work as it is (unknown user, no root).
+ * Otherwise returns the pid with a close-on-exec pidfd for it in
+ * *pidfd; *cause is then NULL when the exec succeeded, or the reason
+ * the child failed before it (the child exits 127 and must still be
+ * reaped).
  */
 pid_t		 spawn_start(const struct spawn_req *, int *pidfd, char **cause);
 

@@ -169,7 +169,7 @@ daemonize(void)
 void
 agent_check_done(void)
 {
-	if (agent.shutting_down && agent.nprocs == 0)
+	if (agent.shutting_down && agent.nprocs == 0 && !cgroup_busy())
 		event_base_loopexit(agent.base, NULL);
 }
 
@@ -251,6 +251,7 @@ cleanup(struct event **sigs, size_t nsigs)
 
 	server_free();
 	assign_free_all();
+	cgroup_cleanup();
 	spawn_cleanup();
 	for (i = 0; i < nsigs; i++) {
 		if (sigs[i] != NULL)
@@ -327,6 +328,7 @@ main(int argc, char **argv)
 	}
 	spawn_save_signals();
 	srand48((long)getpid() ^ (long)now_ms());
+	cgroup_init();
 
 	assign_load();
 	if (server_listen(agent.sock_path, &cause) != 0) {

@@ -123,6 +123,7 @@ peer_hello(struct peer *p)
 	msg = link_msg_new("hello");
 	json_object_set_new(msg, "pid", json_integer(getpid()));
 	json_object_set_new(msg, "version", json_string(DROVER_VERSION));
+	json_object_update_new(msg, cgroup_caps());
 	peer_send(p, msg);
 	json_decref(msg);
 	msg = link_msg_new("inventory");

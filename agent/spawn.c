@@ -26,6 +26,10 @@
  * failure through a close-on-exec pipe instead (the parent reads it
  * until EOF, i.e. until the exec, as vfork would have waited).
  *
+ * A child given a cgroup is created in it (clone3 with CLONE_INTO_CGROUP,
+ * see spawn-clone3.c); where that is not available (fork mode, older
+ * kernels, other architectures) it moves itself there first thing.
+ *
  * Every fd the agent holds is close-on-exec, so a child gets 0, 1, 2
  * and nothing else.
  */
@@ -44,6 +48,7 @@
 #include <unistd.h>
 
 #include "agent.h"
+#include "spawn-clone3.h"
 #include "util.h"
 
 #if defined(__SANITIZE_ADDRESS__)
@@ -61,6 +66,7 @@ struct spawn_child {
 	gid_t			 gid;
 	gid_t			*groups;
 	int			 ngroups;
+	bool			 in_cgroup;	/* created in req->cgroup_fd */
 	int			 errpipe;	/* fork mode: write end */
 	size_t			 errlen;	/* clone mode: shared result */
 	char			 err[SPAWN_MSG_MAX];
@@ -75,6 +81,7 @@ static char		**spawn_env;
 static struct rlimit	 spawn_nofile;	/* what children get by default */
 #ifndef SPAWN_USE_FORK
 static void		*spawn_stack;
+static bool		 spawn_no_clone3;	/* the kernel refused it once */
 #endif
 
 /* Variables that describe the agent's own service manager context. */
@@ -247,6 +254,20 @@ spawn_child_ids(struct spawn_child *c)
 		spawn_child_fail(c, "setuid", who, errno);
 }
 
+/* Move into the instance's cgroup, when not created there. */
+static void
+spawn_child_cgroup(struct spawn_child *c)
+{
+	int	fd;
+
+	if (c->req->cgroup_fd <= 0 || c->in_cgroup)
+		return;
+	fd = openat(c->req->cgroup_fd, "cgroup.procs", O_WRONLY | O_CLOEXEC);
+	if (fd == -1 || write(fd, "0", 1) != 1)
+		spawn_child_fail(c, "cgroup", NULL, errno);
+	close(fd);
+}
+
 static int
 spawn_child_main(void *arg)
 {
@@ -257,6 +278,7 @@ spawn_child_main(void *arg)
 	sigset_t		 none;
 	int			 i;
 
+	spawn_child_cgroup(c);
 #ifndef SPAWN_USE_FORK
 	/*
 	 * Created sharing the parent's fd table (no copy of a thousand
@@ -304,7 +326,7 @@ spawn_resolve_ids(const struct spawn_req *r, struct spawn_child *c,
 		if ((pw = getpwnam(r->user)) == NULL) {
 			xasprintf(cause, "user %s: %s", r->user,
 			    errno ? strerror(errno) : "no such user");
-			return -1;
+			return errno ? -errno : -ENOENT;
 		}
 		c->uid = pw->pw_uid;
 		c->gid = pw->pw_gid;
@@ -314,7 +336,7 @@ spawn_resolve_ids(const struct spawn_req *r, struct spawn_child *c,
 		if ((gr = getgrnam(r->group)) == NULL) {
 			xasprintf(cause, "group %s: %s", r->group,
 			    errno ? strerror(errno) : "no such group");
-			return -1;
+			return errno ? -errno : -ENOENT;
 		}
 		c->gid = gr->gr_gid;
 	}
@@ -323,7 +345,7 @@ spawn_resolve_ids(const struct spawn_req *r, struct spawn_child *c,
 			return 0;	/* already who it should be */
 		xasprintf(cause, "user %s: user switching needs root",
 		    r->user ? r->user : r->group);
-		return -1;
+		return -EPERM;
 	}
 	if (pw != NULL) {
 		getgrouplist(pw->pw_name, c->gid, NULL, &n);
@@ -375,9 +397,44 @@ spawn_clone(struct spawn_child *c, int *pidfd)
 	return pid;
 }
 #else
+/* Born in its cgroup; -1 with errno ENOSYS when that cannot be done. */
+static pid_t
+spawn_clone_into(struct spawn_child *c, int *pidfd)
+{
+	struct spawn_clone_args	a;
+	long			pid;
+
+	memset(&a, 0, sizeof(a));
+	a.flags = CLONE_VM | CLONE_VFORK | CLONE_FILES | CLONE_PIDFD |
+	    CLONE_INTO_CGROUP;
+	a.pidfd = (uint64_t)(uintptr_t)pidfd;
+	a.exit_signal = SIGCHLD;
+	a.stack = (uint64_t)(uintptr_t)spawn_stack;
+	a.stack_size = SPAWN_STACK_SIZE;
+	a.cgroup = (uint64_t)c->req->cgroup_fd;
+	c->in_cgroup = true;
+	pid = spawn_clone3(&a, spawn_child_main, c);
+	if (pid == -ENOSYS || pid == -E2BIG || pid == -EINVAL) {
+		spawn_no_clone3 = true;		/* clone() from now on */
+		c->in_cgroup = false;
+		errno = ENOSYS;
+		return -1;
+	}
+	if (pid < 0) {
+		errno = (int)-pid;
+		return -1;
+	}
+	return (pid_t)pid;
+}
+
 static pid_t
 spawn_clone(struct spawn_child *c, int *pidfd)
 {
+	pid_t	pid;
+
+	if (c->req->cgroup_fd > 0 && !spawn_no_clone3 &&
+	    ((pid = spawn_clone_into(c, pidfd)) != -1 || errno != ENOSYS))
+		return pid;
 	return clone(spawn_child_main, (char *)spawn_stack + SPAWN_STACK_SIZE,
 	    CLONE_VM | CLONE_VFORK | CLONE_FILES | CLONE_PIDFD | SIGCHLD, c,
 	    pidfd);
@@ -397,8 +454,8 @@ spawn_start(const struct spawn_req *r, int *pidfd, char **cause)
 	*pidfd = -1;
 	*cause = NULL;
 	if ((r->user != NULL || r->group != NULL) &&
-	    spawn_resolve_ids(r, &c, cause) == -1)
-		return -1;
+	    (err = spawn_resolve_ids(r, &c, cause)) < 0)
+		return err;
 	c.req = r;
 	if (r->outfd != -1 &&
 	    dup3(r->outfd, spawn_outslot, O_CLOEXEC) == -1) {
@@ -419,7 +476,7 @@ spawn_start(const struct spawn_req *r, int *pidfd, char **cause)
 		dup3(spawn_devnull, spawn_outslot, O_CLOEXEC);
 	if (pid == -1) {
 		xasprintf(cause, "fork: %s", strerror(err));
-		return -1;
+		return -EAGAIN;
 	}
 	if (c.errlen > 0)
 		*cause = xstrndup(c.err, c.errlen);

@@ -10,6 +10,14 @@
  *   exit -> failed                               (limit hit, action fail)
  *   exit -> exited                               (policy says no restart)
  *
+ * A spawn that fails because of what it asks (missing binary, bad
+ * workdir, unknown user, a limit this host cannot enforce) goes straight
+ * to failed with the child's reason in last_error, and stays there until
+ * `start`, `restart` or a new revision: retrying cannot help. Only a
+ * failure to create any process (fork: EAGAIN) is retried, as a crash,
+ * with the backoff and within the limit. A crash loop that went slow
+ * stays slow until a start stays up for reset_after.
+ *
  * One function per event: supervise_converge (the assignment changed),
  * inst_exit_cb (the process ended: its pidfd became readable),
  * inst_timer_cb (backoff over, or stop timeout). Every state change goes
@@ -53,6 +61,8 @@ static const char *const inst_state_names[] = {
 enum inst_want { WANT_RUN, WANT_STOPPED, WANT_GONE };
 
 static void	inst_start(struct inst *, const char *why);
+static void	inst_schedule_restart(struct inst *, uint64_t now,
+		    uint64_t min_delay, const char *what);
 static void	inst_timer_cb(evutil_socket_t, short, void *);
 static void	inst_exit_cb(evutil_socket_t, short, void *);
 
@@ -65,6 +75,7 @@ supervise_new(struct svc *svc, unsigned index)
 	inst->index = index;
 	inst->state = INST_PENDING;
 	inst->pidfd = -1;
+	inst->cgfd = -1;
 	inst->spec = spec_ref(svc->spec);
 	inst->restart_gen = svc->restart_gen;
 	inst->start_gen = svc->start_gen;
@@ -107,6 +118,7 @@ supervise_free(struct inst *inst)
 		agent.nprocs--;
 	}
 	inst_timer_clear(inst);
+	cgroup_release(inst->svc->name, inst->index, inst->cgfd);
 	logs_free(inst->logs);
 	spec_unref(inst->spec);
 	free(inst->last_error);
@@ -180,9 +192,15 @@ inst_set_state(struct inst *inst, enum inst_state to, const char *fmt, ...)
 	}
 	inst->state = to;
 	inst->since = wall_ms();
-	log_info("service %s/%u: %s -> %s%s%s%s", inst->svc->name,
+	log_msg(to == INST_FAILED || to == INST_CRASHLOOP ? LOG_LEVEL_WARN :
+	    LOG_LEVEL_INFO, "service %s/%u: %s -> %s%s%s%s", inst->svc->name,
 	    inst->index, inst_state_names[from], inst_state_names[to],
 	    *detail ? " (" : "", detail, *detail ? ")" : "");
+	/* Nothing runs and nothing will soon: the cgroup goes. */
+	if ((to == INST_EXITED || to == INST_FAILED) && inst->pid == 0) {
+		cgroup_release(inst->svc->name, inst->index, inst->cgfd);
+		inst->cgfd = -1;
+	}
 	inst_report(inst);
 }
 
@@ -241,6 +259,15 @@ inst_remove(struct inst *inst)
 	assign_svc_check(svc);
 }
 
+/* Forget past crashes: the backoff and the limit start over. */
+static void
+inst_reset_counters(struct inst *inst)
+{
+	inst->crashes = 0;
+	inst->window_count = 0;
+	inst->slow = false;
+}
+
 /* A new revision or generation: a fresh start, counters cleared. */
 static void
 inst_renew(struct inst *inst)
@@ -255,8 +282,7 @@ inst_renew(struct inst *inst)
 		inst->restarts++;
 	inst->restart_gen = svc->restart_gen;
 	inst->start_gen = svc->start_gen;
-	inst->crashes = 0;
-	inst->window_count = 0;
+	inst_reset_counters(inst);
 	inst->done = false;
 	inst_set_error(inst, NULL);
 }
@@ -276,8 +302,11 @@ inst_converge_run(struct inst *inst)
 			inst_stop(inst, "new revision");
 		else if (inst->restart_gen != svc->restart_gen)
 			inst_stop(inst, "restart requested");
-		else
+		else if (inst->start_gen != svc->start_gen) {
+			/* `start` of a running instance: a clean slate. */
 			inst->start_gen = svc->start_gen;
+			inst_reset_counters(inst);
+		}
 		return;
 	}
 	if (changed || inst->start_gen != svc->start_gen) {
@@ -359,6 +388,23 @@ inst_env(const struct manifest *m, unsigned index, char ***ienv)
 	return envp;
 }
 
+/* Its cgroup, made at the first start after it had none. */
+static int
+inst_cgroup(struct inst *inst, char **cause)
+{
+	const struct manifest	*m = inst->spec->m;
+	int			 fd;
+
+	if ((*cause = cgroup_check_limits(m)) != NULL)
+		return -ENOTSUP;
+	if (!cgroup_enabled() || inst->cgfd != -1)
+		return 0;
+	if ((fd = cgroup_open(inst->svc->name, inst->index, m, cause)) < 0)
+		return fd;
+	inst->cgfd = fd;
+	return 0;
+}
+
 /* Build the request for this instance's spec and start it. */
 static pid_t
 inst_spawn(struct inst *inst, int *pidfd, char **cause)
@@ -370,7 +416,10 @@ inst_spawn(struct inst *inst, int *pidfd, char **cause)
 	size_t			 i;
 	pid_t			 pid;
 	bool			 owned;
+	int			 r;
 
+	if ((r = inst_cgroup(inst, cause)) < 0)
+		return r;
 	argv = xcalloc(m->ncommand + 1, sizeof(*argv));
 	for (i = 0; i < m->ncommand; i++)
 		argv[i] = manifest_expand(m, m->command[i], inst->index);
@@ -386,6 +435,7 @@ inst_spawn(struct inst *inst, int *pidfd, char **cause)
 	req.nofile = m->limits.nofile;
 	req.user = m->user;
 	req.group = m->group;
+	req.cgroup_fd = inst->cgfd;
 	pid = spawn_start(&req, pidfd, cause);
 
 	if (owned)
@@ -407,7 +457,16 @@ inst_start(struct inst *inst, const char *why)
 
 	inst_timer_clear(inst);
 	pid = inst_spawn(inst, &pidfd, &cause);
-	if (pid == -1) {
+	if (pid == -EAGAIN) {
+		/* No process could be made: retried like a crash, later. */
+		inst_set_error(inst, cause);
+		inst->started = now_ms();
+		inst_schedule_restart(inst, inst->started, 1,
+		    inst->last_error);
+		return;
+	}
+	if (pid < 0) {
+		/* It cannot work as it is: no retry until start or apply. */
 		inst_set_error(inst, cause);
 		inst_set_state(inst, INST_FAILED, "%s", inst->last_error);
 		return;
@@ -475,11 +534,11 @@ inst_backoff_ms(const struct manifest *m, unsigned crashes)
 
 	for (i = 1; i < crashes && d < (double)m->restart.backoff.max_ms; i++)
 		d *= m->restart.backoff.multiplier;
-	if (d > (double)m->restart.backoff.max_ms)
-		d = (double)m->restart.backoff.max_ms;
 	if (d > 0 && m->restart.backoff.jitter > 0)
 		d *= 1.0 + m->restart.backoff.jitter *
 		    (2.0 * drand48() - 1.0);
+	if (d > (double)m->restart.backoff.max_ms)
+		d = (double)m->restart.backoff.max_ms;
 	return d > 0 ? (uint64_t)d : 0;
 }
 
@@ -507,8 +566,10 @@ inst_wants_restart(const struct manifest *m, int status)
 
 /*
  * More than `burst` restarts within `interval` (a window that opens at
- * the first restart): fail, or keep retrying at backoff.max. Returns
- * true when the limit decided what happens next.
+ * the first restart; a fixed window, not a sliding one, so that an
+ * instance keeps a few bytes and no history): fail, or go slow, which
+ * lasts until a start stays up for reset_after. Returns true when the
+ * limit decided what happens next.
  */
 static bool
 inst_limit_hit(struct inst *inst, uint64_t now, const char *what)
@@ -517,48 +578,48 @@ inst_limit_hit(struct inst *inst, uint64_t now, const char *what)
 	uint64_t		 delay = m->restart.backoff.max_ms;
 	char			 iv[32], *error;
 
-	if (inst->window_count == 0 ||
-	    now - inst->window_start > m->restart.limit.interval_ms) {
+	if (!inst->slow && (inst->window_count == 0 ||
+	    now - inst->window_start > m->restart.limit.interval_ms)) {
 		inst->window_start = now;
 		inst->window_count = 0;
 	}
-	if (inst->window_count < m->restart.limit.burst)
+	if (!inst->slow && inst->window_count < m->restart.limit.burst)
 		return false;
 	inst_format_secs(m->restart.limit.interval_ms, iv, sizeof(iv));
-	xasprintf(&error, "restart limit hit: %u restarts in %s",
+	xasprintf(&error, "restart limit hit: %u restarts within %s",
 	    inst->window_count, iv);
+	inst_set_error(inst, error);
 	if (m->restart.limit.action == LIMIT_FAIL) {
-		inst_set_error(inst, error);
 		inst_set_state(inst, INST_FAILED, "%s; %s", what, error);
 		return true;
 	}
+	inst->slow = true;
 	inst->next_start = now + delay;
 	inst_timer_set(inst, delay);
 	inst_set_state(inst, INST_CRASHLOOP, "%s; %s, next start in %llums",
 	    what, error, (unsigned long long)delay);
-	free(error);
 	return true;
 }
 
-/* The process died on its own: apply the restart policy. */
+/*
+ * One more restart after a crash, or after a process could not be made:
+ * the limit may stop it; otherwise after the backoff delay (at least
+ * `min_delay`), right away on the latency path when that is 0.
+ */
 static void
-inst_crashed(struct inst *inst, int status, const char *what)
+inst_schedule_restart(struct inst *inst, uint64_t now, uint64_t min_delay,
+    const char *what)
 {
 	const struct manifest	*m = inst->spec->m;
-	uint64_t		 now = now_ms(), delay;
+	uint64_t		 delay;
 
-	if (!inst_wants_restart(m, status)) {
-		inst->done = true;
-		inst_set_state(inst, INST_EXITED, "%s", what);
-		return;
-	}
-	if (now - inst->started >= m->restart.backoff.reset_after_ms)
-		inst->crashes = 0;
 	inst->crashes++;
 	if (inst_limit_hit(inst, now, what))
 		return;
 	inst->window_count++;
 	delay = inst_backoff_ms(m, inst->crashes);
+	if (delay < min_delay)
+		delay = min_delay;
 	if (delay == 0) {
 		inst->restarts++;
 		inst_start(inst, what);		/* the latency path */
@@ -568,6 +629,25 @@ inst_crashed(struct inst *inst, int status, const char *what)
 	inst_timer_set(inst, delay);
 	inst_set_state(inst, INST_BACKOFF, "%s; next start in %llums", what,
 	    (unsigned long long)delay);
+}
+
+/* The process died on its own: apply the restart policy. */
+static void
+inst_crashed(struct inst *inst, int status, const char *what)
+{
+	const struct manifest	*m = inst->spec->m;
+	uint64_t		 now = now_ms();
+
+	if (!inst_wants_restart(m, status)) {
+		inst->done = true;
+		inst_set_state(inst, INST_EXITED, "%s", what);
+		return;
+	}
+	if (now - inst->started >= m->restart.backoff.reset_after_ms) {
+		inst->crashes = 0;	/* it stayed up: delays start over */
+		inst->slow = false;
+	}
+	inst_schedule_restart(inst, now, 0, what);
 }
 
 /* The process was reaped. */
@@ -611,8 +691,13 @@ inst_exit_cb(evutil_socket_t fd, short what, void *arg)
 	siginfo_t	 si;
 	int		 status;
 
-	/* The zombie still holds the group id: nothing else can have it. */
+	/*
+	 * The zombie still holds the group id: nothing else can have it.
+	 * What is left of the instance dies with it, even in another
+	 * session (its cgroup).
+	 */
 	kill(-inst->pid, SIGKILL);
+	cgroup_kill(inst->cgfd);
 	memset(&si, 0, sizeof(si));
 	if (waitid(P_PIDFD, fd, &si, WEXITED | WNOHANG | WNOWAIT) == 0 &&
 	    si.si_pid == 0) {
@@ -644,6 +729,7 @@ inst_timer_cb(evutil_socket_t fd, short what, void *arg)
 		    (long)inst->pid);
 		if (kill(-inst->pid, SIGKILL) == -1 && errno == ESRCH)
 			kill(inst->pid, SIGKILL);
+		cgroup_kill(inst->cgfd);
 		break;
 	case INST_BACKOFF:
 	case INST_CRASHLOOP:

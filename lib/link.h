@@ -26,7 +26,12 @@
  *   {"type":"shutdown"}            stop every instance, then exit
  *
  * agent -> droverd
- *   {"type":"hello","pid":int,"version":str}
+ *   {"type":"hello","pid":int,"version":str,
+ *    "cgroup":bool,             (each instance gets its own cgroup v2)
+ *    "controllers":[str...]}    (of "memory", "pids": what limits.memory
+ *                               and limits.pids need; an instance whose
+ *                               limits cannot be enforced goes to failed
+ *                               with last_error saying which is missing)
  *   {"type":"inventory","instances":[instance...]}   whole state
  *   {"type":"instance", instance fields...}          one transition
  *   {"type":"removed","service":str,"index":int}     instance is gone
