@@ -161,6 +161,8 @@ supervise_json(const struct inst *inst)
 	    json_string(inst->last_error) : json_null());
 	json_object_set_new(o, "status_text", json_null());
 	json_object_set_new(o, "next_start_ms", json_integer((json_int_t)next));
+	json_object_set_new(o, "next_start", json_integer(next > 0 ?
+	    (json_int_t)(wall_ms() + next) : 0));
 	json_object_set_new(o, "since", json_integer((json_int_t)inst->since));
 	return o;
 }

@@ -651,7 +651,7 @@ view_from_report(json_t *in)
 {
 	static const char *const keys[] = { "index", "pid", "state", "health",
 	    "restarts", "revision", "last_error", "status_text",
-	    "next_start_ms", "since" };
+	    "next_start_ms", "next_start", "since" };
 	json_t	*out = json_object(), *v;
 	size_t	 i;
 

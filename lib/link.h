@@ -39,7 +39,9 @@
  *   instance = {"service":str,"index":int,"pid":int,"state":str,
  *               "health":str,"restarts":int,"revision":str,
  *               "last_error":str|null,"status_text":str|null,
- *               "next_start_ms":int,"since":int (unix ms of last change)}
+ *               "next_start_ms":int,  (backoff, crashloop: ms left then)
+ *               "next_start":int,     (the same as unix ms; 0: none)
+ *               "since":int (unix ms of last change)}
  */
 #ifndef DROVER_LINK_H
 #define DROVER_LINK_H
