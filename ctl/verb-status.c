@@ -50,10 +50,33 @@ format_age(const json_t *since, char *buf, size_t len)
 	    units[i].unit);
 }
 
+/*
+ * The state, with the time left before the next start when waiting:
+ * from "next_start" (unix ms) when given, as next_start_ms is as old as
+ * the report.
+ */
+static void
+format_state(const json_t *inst, char *buf, size_t len)
+{
+	const char	*state = str(inst, "state", "-");
+	json_int_t	 next, at;
+
+	next = json_integer_value(json_object_get(inst, "next_start_ms"));
+	at = json_integer_value(json_object_get(inst, "next_start"));
+	if (at > 0)
+		next = at - (json_int_t)wall_ms();
+	if (next > 0 && (strcmp(state, "backoff") == 0 ||
+	    strcmp(state, "crashloop") == 0))
+		snprintf(buf, len, "%s (%.1fs)", state, (double)next / 1000);
+	else
+		snprintf(buf, len, "%s", state);
+}
+
 static void
 add_instance(struct table *t, const char *svc, const json_t *inst)
 {
 	char		 instance[96], pid[24], restarts[24], rev[13], age[32];
+	char		 state[48];
 	const char	*cells[nitems(status_headers)];
 	json_int_t	 p;
 
@@ -68,10 +91,11 @@ add_instance(struct table *t, const char *svc, const json_t *inst)
 	    json_integer_value(json_object_get(inst, "restarts")));
 	snprintf(rev, sizeof(rev), "%s", str(inst, "revision", "-"));
 	format_age(json_object_get(inst, "since"), age, sizeof(age));
+	format_state(inst, state, sizeof(state));
 	cells[0] = svc;
 	cells[1] = instance;
 	cells[2] = pid;
-	cells[3] = str(inst, "state", "-");
+	cells[3] = state;
 	cells[4] = str(inst, "health", "-");
 	cells[5] = restarts;
 	cells[6] = rev;
