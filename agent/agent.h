@@ -122,7 +122,7 @@ struct agent {
 extern struct agent	agent;
 
 void		 agent_shutdown(const char *why);
-/* Exit the loop once shutting down and no child is left. */
+/* Exit the loop once shutting down, no child and no cgroup left. */
 void		 agent_check_done(void);
 
 /* assign.c: the service table, assignments and their persistence. */

@@ -26,6 +26,8 @@
 #include "log.h"
 #include "util.h"
 
+#define AGENT_CGROUP_WAIT_SECS	10
+
 struct agent	agent;
 
 struct options {
@@ -166,11 +168,32 @@ daemonize(void)
 	return p[1];
 }
 
+static void
+agent_cgroup_wait_cb(evutil_socket_t fd, short what, void *arg)
+{
+	log_warn("exiting while cgroups still hold dying processes");
+	event_base_loopexit(agent.base, NULL);
+}
+
+/*
+ * Done once no child is left and the instances' cgroups are gone; their
+ * last members (already sent SIGKILL) get AGENT_CGROUP_WAIT_SECS to die.
+ */
 void
 agent_check_done(void)
 {
-	if (agent.shutting_down && agent.nprocs == 0 && !cgroup_busy())
+	static const struct timeval	wait = { AGENT_CGROUP_WAIT_SECS, 0 };
+	static bool			waiting;
+
+	if (!agent.shutting_down || agent.nprocs > 0)
+		return;
+	if (!cgroup_busy())
 		event_base_loopexit(agent.base, NULL);
+	else if (!waiting) {
+		waiting = true;
+		event_base_once(agent.base, -1, EV_TIMEOUT,
+		    agent_cgroup_wait_cb, NULL, &wait);
+	}
 }
 
 void
