@@ -19,6 +19,7 @@
 #include <jansson.h>
 
 #include "manifest.h"
+#include "restart.h"
 
 /* spec.c: one parsed revision of a service, shared by reference. */
 struct spec {
@@ -67,9 +68,7 @@ struct inst {
 	pid_t		 pid;		/* 0: no process */
 	int		 pidfd;		/* -1: no process */
 	unsigned	 restarts;
-	unsigned	 crashes;	/* consecutive, drives the backoff */
-	unsigned	 window_count;	/* restarts in the current limit window */
-	uint64_t	 window_start;	/* monotonic ms */
+	struct restart_count rc;	/* past crashes: backoff and limit */
 	uint64_t	 started;	/* monotonic ms of the last spawn */
 	uint64_t	 next_start;	/* monotonic ms, in backoff/crashloop */
 	uint64_t	 since;		/* wall ms of the last state change */
@@ -82,7 +81,6 @@ struct inst {
 	int		 cgfd;		/* its cgroup's directory, or -1 */
 	bool		 done;		/* exited by policy: left alone */
 	bool		 spawn_failed;	/* the child failed before its exec */
-	bool		 slow;		/* in a crash loop: restarts at max */
 };
 
 /* cgroup.c: one cgroup v2 per instance, where it is writable. */

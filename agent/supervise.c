@@ -61,7 +61,7 @@ static const char *const inst_state_names[] = {
 enum inst_want { WANT_RUN, WANT_STOPPED, WANT_GONE };
 
 static void	inst_start(struct inst *, const char *why);
-static void	inst_schedule_restart(struct inst *, uint64_t now,
+static void	inst_schedule_restart(struct inst *, uint64_t ran_ms,
 		    uint64_t min_delay, const char *what);
 static void	inst_timer_cb(evutil_socket_t, short, void *);
 static void	inst_exit_cb(evutil_socket_t, short, void *);
@@ -261,15 +261,6 @@ inst_remove(struct inst *inst)
 	assign_svc_check(svc);
 }
 
-/* Forget past crashes: the backoff and the limit start over. */
-static void
-inst_reset_counters(struct inst *inst)
-{
-	inst->crashes = 0;
-	inst->window_count = 0;
-	inst->slow = false;
-}
-
 /* A new revision or generation: a fresh start, counters cleared. */
 static void
 inst_renew(struct inst *inst)
@@ -284,7 +275,7 @@ inst_renew(struct inst *inst)
 		inst->restarts++;
 	inst->restart_gen = svc->restart_gen;
 	inst->start_gen = svc->start_gen;
-	inst_reset_counters(inst);
+	restart_count_clear(&inst->rc);
 	inst->done = false;
 	inst_set_error(inst, NULL);
 }
@@ -307,7 +298,7 @@ inst_converge_run(struct inst *inst)
 		else if (inst->start_gen != svc->start_gen) {
 			/* `start` of a running instance: a clean slate. */
 			inst->start_gen = svc->start_gen;
-			inst_reset_counters(inst);
+			restart_count_clear(&inst->rc);
 		}
 		return;
 	}
@@ -453,7 +444,7 @@ inst_spawn(struct inst *inst, int *pidfd, char **cause)
 static void
 inst_start(struct inst *inst, const char *why)
 {
-	char			*cause = NULL;
+	char			*cause = NULL, what[256];
 	pid_t			 pid;
 	int			 pidfd;
 
@@ -461,10 +452,10 @@ inst_start(struct inst *inst, const char *why)
 	pid = inst_spawn(inst, &pidfd, &cause);
 	if (pid == -EAGAIN) {
 		/* No process could be made: retried like a crash, later. */
+		snprintf(what, sizeof(what), "%s", cause);
 		inst_set_error(inst, cause);
 		inst->started = now_ms();
-		inst_schedule_restart(inst, inst->started, 1,
-		    inst->last_error);
+		inst_schedule_restart(inst, 0, 1, what);
 		return;
 	}
 	if (pid < 0) {
@@ -498,20 +489,6 @@ inst_start(struct inst *inst, const char *why)
 	inst_set_state(inst, INST_READY, NULL);
 }
 
-static bool
-inst_exit_ok(const struct manifest *m, int status)
-{
-	size_t	i;
-
-	if (!WIFEXITED(status))
-		return false;
-	for (i = 0; i < m->restart.nexit_codes; i++) {
-		if (m->restart.exit_codes[i] == WEXITSTATUS(status))
-			return true;
-	}
-	return false;
-}
-
 static void
 inst_describe_exit(int status, pid_t pid, char *buf, size_t len)
 {
@@ -527,99 +504,38 @@ inst_describe_exit(int status, pid_t pid, char *buf, size_t len)
 	    name ? name : "?", WCOREDUMP(status) ? ", core dumped" : "");
 }
 
-/* Next restart delay: exponential in consecutive crashes, jittered. */
-static uint64_t
-inst_backoff_ms(const struct manifest *m, unsigned crashes)
-{
-	double		d = (double)m->restart.backoff.initial_ms;
-	unsigned	i;
-
-	for (i = 1; i < crashes && d < (double)m->restart.backoff.max_ms; i++)
-		d *= m->restart.backoff.multiplier;
-	if (d > 0 && m->restart.backoff.jitter > 0)
-		d *= 1.0 + m->restart.backoff.jitter *
-		    (2.0 * drand48() - 1.0);
-	if (d > (double)m->restart.backoff.max_ms)
-		d = (double)m->restart.backoff.max_ms;
-	return d > 0 ? (uint64_t)d : 0;
-}
-
-static void
-inst_format_secs(uint64_t ms, char *buf, size_t len)
-{
-	if (ms % 1000 == 0)
-		snprintf(buf, len, "%llus", (unsigned long long)(ms / 1000));
-	else
-		snprintf(buf, len, "%.3gs", (double)ms / 1000.0);
-}
-
-static bool
-inst_wants_restart(const struct manifest *m, int status)
-{
-	switch (m->restart.policy) {
-	case RESTART_ALWAYS:
-		return true;
-	case RESTART_ON_FAILURE:
-		return !inst_exit_ok(m, status);
-	default:
-		return false;
-	}
-}
-
 /*
- * More than `burst` restarts within `interval` (a window that opens at
- * the first restart; a fixed window, not a sliding one, so that an
- * instance keeps a few bytes and no history): fail, or go slow, which
- * lasts until a start stays up for reset_after. Returns true when the
- * limit decided what happens next.
- */
-static bool
-inst_limit_hit(struct inst *inst, uint64_t now, const char *what)
-{
-	const struct manifest	*m = inst->spec->m;
-	uint64_t		 delay = m->restart.backoff.max_ms;
-	char			 iv[32], *error;
-
-	if (!inst->slow && (inst->window_count == 0 ||
-	    now - inst->window_start > m->restart.limit.interval_ms)) {
-		inst->window_start = now;
-		inst->window_count = 0;
-	}
-	if (!inst->slow && inst->window_count < m->restart.limit.burst)
-		return false;
-	inst_format_secs(m->restart.limit.interval_ms, iv, sizeof(iv));
-	xasprintf(&error, "restart limit hit: %u restarts within %s",
-	    inst->window_count, iv);
-	inst_set_error(inst, error);
-	if (m->restart.limit.action == LIMIT_FAIL) {
-		inst_set_state(inst, INST_FAILED, "%s; %s", what, error);
-		return true;
-	}
-	inst->slow = true;
-	inst->next_start = now + delay;
-	inst_timer_set(inst, delay);
-	inst_set_state(inst, INST_CRASHLOOP, "%s; %s, next start in %llums",
-	    what, error, (unsigned long long)delay);
-	return true;
-}
-
-/*
- * One more restart after a crash, or after a process could not be made:
- * the limit may stop it; otherwise after the backoff delay (at least
- * `min_delay`), right away on the latency path when that is 0.
+ * After a crash, or when no process could be made (`ran_ms` 0): the
+ * restart decision (restart.c), and the state it leads to. A restart
+ * without delay (at least `min_delay`) happens right away: that is the
+ * latency path.
  */
 static void
-inst_schedule_restart(struct inst *inst, uint64_t now, uint64_t min_delay,
+inst_schedule_restart(struct inst *inst, uint64_t ran_ms, uint64_t min_delay,
     const char *what)
 {
 	const struct manifest	*m = inst->spec->m;
-	uint64_t		 delay;
+	uint64_t		 now = now_ms(), delay = 0;
+	char			*error;
 
-	inst->crashes++;
-	if (inst_limit_hit(inst, now, what))
+	switch (restart_next(m, &inst->rc, now, ran_ms, drand48(), &delay)) {
+	case RESTART_FAIL:
+		error = restart_limit_reason(m, &inst->rc);
+		inst_set_error(inst, error);
+		inst_set_state(inst, INST_FAILED, "%s; %s", what, error);
 		return;
-	inst->window_count++;
-	delay = inst_backoff_ms(m, inst->crashes);
+	case RESTART_SLOW:
+		error = restart_limit_reason(m, &inst->rc);
+		inst_set_error(inst, error);
+		inst->next_start = now + delay;
+		inst_timer_set(inst, delay);
+		inst_set_state(inst, INST_CRASHLOOP,
+		    "%s; %s, next start in %llums", what, error,
+		    (unsigned long long)delay);
+		return;
+	case RESTART_AFTER:
+		break;
+	}
 	if (delay < min_delay)
 		delay = min_delay;
 	if (delay == 0) {
@@ -637,19 +553,12 @@ inst_schedule_restart(struct inst *inst, uint64_t now, uint64_t min_delay,
 static void
 inst_crashed(struct inst *inst, int status, const char *what)
 {
-	const struct manifest	*m = inst->spec->m;
-	uint64_t		 now = now_ms();
-
-	if (!inst_wants_restart(m, status)) {
+	if (!restart_wanted(inst->spec->m, status)) {
 		inst->done = true;
 		inst_set_state(inst, INST_EXITED, "%s", what);
 		return;
 	}
-	if (now - inst->started >= m->restart.backoff.reset_after_ms) {
-		inst->crashes = 0;	/* it stayed up: delays start over */
-		inst->slow = false;
-	}
-	inst_schedule_restart(inst, now, 0, what);
+	inst_schedule_restart(inst, now_ms() - inst->started, 0, what);
 }
 
 /* The process was reaped. */
