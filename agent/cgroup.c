@@ -288,8 +288,9 @@ cgroup_kill_probe(void)
 	a.exit_signal = SIGCHLD;
 	a.cgroup = (uint64_t)fd;
 	if (cgroup_write(fd, "cgroup.kill", "1") == 0) {
+		/* The child only exits, without running exit hooks. */
 		if ((pid = syscall(SYS_clone3, &a, sizeof(a))) == 0)
-			_exit(0);
+			syscall(SYS_exit_group, 0);
 		err = errno;
 		if (pid > 0)
 			waitpid((pid_t)pid, &status, 0);
