@@ -16,11 +16,13 @@
  * What is read goes to <state dir>/logs/<service>.<index>.log, opened
  * with O_APPEND on the first output (not at spawn: creating a thousand
  * empty files would cost the start of a thousand instances more than the
- * rest of it). Once the file passes logs.max_size (taken from the
- * service's assigned revision, so a change of it is live), the line that
- * crossed it is completed and the files are shifted, .log -> .log.1 ->
- * ... keeping logs.keep files in all, the .log included. A line without
- * an end is cut after LOGS_LINE_SLACK bytes past the limit. A write that
+ * rest of it). A file takes output until it reaches logs.max_size (taken
+ * from the service's assigned revision, so a change of it is live) and
+ * then the rest of the line that reached it; it is full then, and the
+ * next output first shifts the files, .log -> .log.1 -> ..., keeping
+ * logs.keep files in all, the .log included: so a file is at most one
+ * line over max_size, and the newest lines are always in the .log. A line
+ * without an end is cut LOGS_LINE_SLACK bytes past the limit. A write that
  * fails drops that output: the loss is counted, reported once when it
  * starts and once when writing works again, and never retried.
  *
@@ -30,7 +32,8 @@
  * instance writes to its file, with one warning per agent run.
  *
  * Invariants: a struct logs exists only with its pipe open and its read
- * event added; fd is -1 or the open .log file whose size is `size`.
+ * event added; fd is -1 or the open .log file whose size is `size`; full
+ * only with that file open.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -58,6 +61,7 @@ struct logs {
 	int		 wfd;
 	int		 fd;		/* the .log file, -1: not open */
 	uint64_t	 size;		/* of the open .log file */
+	bool		 full;		/* rotate before writing more */
 	uint64_t	 lost;		/* bytes dropped since writing failed */
 	bool		 failing;	/* a write failure was reported */
 	bool		 rotate_failed;	/* reported, never again */
@@ -106,8 +110,9 @@ logs_recovered(struct logs *l)
 	l->lost = 0;
 }
 
+/* A file found over max is taken as full: rotated on the next output. */
 static int
-logs_open(struct logs *l)
+logs_open(struct logs *l, uint64_t max)
 {
 	struct stat	 st;
 	char		*path = logs_path(l, 0);
@@ -120,6 +125,7 @@ logs_open(struct logs *l)
 		return -err;
 	l->fd = fd;
 	l->size = fstat(fd, &st) == 0 ? (uint64_t)st.st_size : 0;
+	l->full = l->size >= max;
 	return 0;
 }
 
@@ -143,6 +149,7 @@ logs_rotate(struct logs *l, unsigned keep)
 	close(l->fd);
 	l->fd = -1;
 	l->size = 0;
+	l->full = false;
 	if (keep <= 1) {
 		from = logs_path(l, 0);
 		if (unlink(from) == -1 && errno != ENOENT)
@@ -161,61 +168,74 @@ logs_rotate(struct logs *l, unsigned keep)
 }
 
 /*
- * How much of buf goes into the open file; *full when the file is to be
- * rotated after it: the line that reaches max_size ends the file.
+ * How much of buf goes into the open file: all of it while the file stays
+ * under max, else up to the end of the line that reaches max (or to the
+ * slack limit, for a line that does not end).
  */
 static size_t
-logs_cut(const struct logs *l, const char *buf, size_t len, uint64_t max,
-    bool *full)
+logs_cut(const struct logs *l, const char *buf, size_t len, uint64_t max)
 {
 	uint64_t	 room = l->size < max ? max - l->size : 0;
 	uint64_t	 limit = max + LOGS_LINE_SLACK;
 	const char	*nl;
 	size_t		 from;
 
-	*full = false;
 	if (len < room)
 		return len;
 	from = room > 0 ? (size_t)room - 1 : 0;
-	if ((nl = memchr(buf + from, '\n', len - from)) != NULL) {
-		*full = true;
+	if ((nl = memchr(buf + from, '\n', len - from)) != NULL)
 		return (size_t)(nl - buf) + 1;
-	}
-	if (l->size + len >= limit) {
-		*full = true;
+	if (l->size + len > limit)
 		return l->size < limit ? (size_t)(limit - l->size) : 0;
-	}
 	return len;
 }
 
+static void
+logs_put(struct logs *l, const char *buf, size_t n, uint64_t max)
+{
+	ssize_t	w;
+
+	w = write(l->fd, buf, n);
+	if (w < 0 || (size_t)w < n)
+		logs_lose(l, n - (w < 0 ? 0 : (size_t)w), "write",
+		    w < 0 ? errno : ENOSPC);
+	else
+		logs_recovered(l);
+	if (w <= 0)
+		return;
+	l->size += (uint64_t)w;
+	l->full = l->size >= max && (buf[w - 1] == '\n' ||
+	    l->size >= max + LOGS_LINE_SLACK);
+}
+
+/*
+ * Append output to the .log file. A full file is rotated only when more
+ * output comes, so the newest lines are always in the .log.
+ */
 static void
 logs_write(struct logs *l, const char *buf, size_t len)
 {
 	const struct manifest	*m = l->inst->svc->spec->m;
 	size_t			 n;
-	ssize_t			 w;
-	bool			 full;
 	int			 r;
 
 	while (len > 0) {
-		if (l->fd == -1 && (r = logs_open(l)) != 0) {
+		if (l->fd == -1 && (r = logs_open(l, m->logs.max_size)) != 0) {
 			logs_lose(l, len, "open", -r);
 			return;
 		}
-		n = logs_cut(l, buf, len, m->logs.max_size, &full);
-		if (n > 0) {
-			w = write(l->fd, buf, n);
-			if (w < 0 || (size_t)w < n)
-				logs_lose(l, n - (w < 0 ? 0 : (size_t)w),
-				    "write", w < 0 ? errno : ENOSPC);
-			else
-				logs_recovered(l);
-			l->size += w > 0 ? (uint64_t)w : 0;
+		if (l->full) {
+			logs_rotate(l, m->logs.keep);
+			if ((r = logs_open(l, m->logs.max_size)) != 0) {
+				logs_lose(l, len, "open", -r);
+				return;
+			}
+			l->full = false;	/* even if the rotation failed */
 		}
+		n = logs_cut(l, buf, len, m->logs.max_size);
+		logs_put(l, buf, n, m->logs.max_size);
 		buf += n;
 		len -= n;
-		if (full)
-			logs_rotate(l, m->logs.keep);
 	}
 }
 
