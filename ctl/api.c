@@ -51,6 +51,30 @@ print_error(const char *subject, const struct client_reply *r)
 	json_decref(root);
 }
 
+/* A request's result as an exit code, after printing why it failed. */
+static int
+api_outcome(const char *subject, const char *socket_path, const char *method,
+    const char *path, int e, char *cause, struct client_reply *r)
+{
+	if (e == CLIENT_UNREACHABLE) {
+		fprintf(stderr, "droverctl: cannot reach droverd at %s: %s\n",
+		    socket_path, cause);
+		free(cause);
+		return CTL_UNREACHABLE;
+	}
+	if (e != 0) {
+		fprintf(stderr, "droverctl: %s %s: %s\n", method, path, cause);
+		free(cause);
+		return CTL_FAILED;
+	}
+	if (r->status < 200 || r->status > 299) {
+		print_error(subject, r);
+		client_reply_free(r);
+		return CTL_FAILED;
+	}
+	return CTL_OK;
+}
+
 /*
  * `path` is below /api/v1. Returns CTL_OK with the answer in *r (caller
  * frees it), or the exit code after printing why, prefixed by `subject`
@@ -73,23 +97,31 @@ api_call(const struct ctl *ctl, const char *subject, const char *method,
 	    &cause);
 	free(target);
 	free(text);
-	if (e == CLIENT_UNREACHABLE) {
-		fprintf(stderr, "droverctl: cannot reach droverd at %s: %s\n",
-		    ctl->socket_path, cause);
-		free(cause);
-		return CTL_UNREACHABLE;
-	}
-	if (e != 0) {
-		fprintf(stderr, "droverctl: %s %s: %s\n", method, path, cause);
-		free(cause);
-		return CTL_FAILED;
-	}
-	if (r->status < 200 || r->status > 299) {
-		print_error(subject, r);
-		client_reply_free(r);
-		return CTL_FAILED;
-	}
-	return CTL_OK;
+	return api_outcome(subject, ctl->socket_path, method, path, e, cause,
+	    r);
+}
+
+/*
+ * A GET below /api/v1 whose answer goes to `sink` as it arrives, until it
+ * ends or *stop is set. Returns the exit code, after printing why when
+ * it failed.
+ */
+int
+api_stream(const struct ctl *ctl, const char *subject, const char *path,
+    client_sink *sink, void *arg, volatile sig_atomic_t *stop)
+{
+	struct client_reply	 r = { 0 };
+	char			*target, *cause;
+	int			 e;
+
+	xasprintf(&target, "/api/v1%s", path);
+	e = client_stream(ctl->socket_path, target, sink, arg, stop, &r,
+	    &cause);
+	free(target);
+	e = api_outcome(subject, ctl->socket_path, "GET", path, e, cause, &r);
+	if (e == CTL_OK)
+		client_reply_free(&r);
+	return e;
 }
 
 /* The answer's JSON object, or NULL after saying it is not one. */

@@ -14,6 +14,11 @@
  * for any flags; where it can, the build links libcurl statically to keep
  * start-up short, see CMakeLists.txt.)
  *
+ * client_stream is the same GET for answers that stay open (logs -f): the
+ * body goes to the caller piece by piece as it arrives, connecting and
+ * the answer's headers are bounded by CLIENT_TIMEOUT_MS but the body is
+ * not, and a flag (set by a signal handler) ends it between two pieces.
+ *
  * Failures are returned, not printed: CLIENT_UNREACHABLE when droverd
  * could not be connected to or did not answer in time, -EIO otherwise;
  * *cause then says why (malloc'd).
@@ -277,4 +282,161 @@ client_reply_free(struct client_reply *r)
 	free(r->body);
 	r->body = NULL;
 	r->len = 0;
+}
+
+/* A streamed answer: a 2xx body goes to the sink, any other is kept. */
+struct stream {
+	CURL			*curl;
+	client_sink		*fn;
+	void			*arg;
+	volatile sig_atomic_t	*stop;
+	struct sink		 other;
+	long			 status;
+	uint64_t		 deadline;	/* for the headers */
+	bool			 no_headers;	/* none by the deadline */
+};
+
+static size_t
+client_stream_cb(char *data, size_t size, size_t n, void *arg)
+{
+	struct stream	*s = arg;
+
+	n *= size;
+	if (s->status == 0)
+		curl_easy_getinfo(s->curl, CURLINFO_RESPONSE_CODE, &s->status);
+	if (s->status < 200 || s->status > 299)
+		return client_write_cb(data, 1, n, &s->other);
+	if (*s->stop || s->fn(data, n, s->arg) != 0)
+		return 0;	/* CURLE_WRITE_ERROR */
+	return n;
+}
+
+/* Called at least once a second and after a signal: may we go on? */
+static int
+client_stream_progress_cb(void *arg, curl_off_t dltotal, curl_off_t dlnow,
+    curl_off_t ultotal, curl_off_t ulnow)
+{
+	struct stream	*s = arg;
+	long		 status = 0;
+
+	if (*s->stop)
+		return 1;
+	curl_easy_getinfo(s->curl, CURLINFO_RESPONSE_CODE, &status);
+	if (status == 0 && now_ms() >= s->deadline) {
+		s->no_headers = true;
+		return 1;
+	}
+	return 0;
+}
+
+static CURLcode
+client_stream_setup(struct stream *s, const char *socket_path,
+    const char *url, struct curl_slist *headers, char *errbuf)
+{
+	CURLcode	e;
+
+	e = client_setup(s->curl, socket_path, "GET", url, NULL, 0,
+	    &s->other, headers, errbuf);
+#define SET(opt, val) do {						\
+	if (e == CURLE_OK)						\
+		e = curl_easy_setopt(s->curl, opt, val);		\
+} while (0)
+	SET(CURLOPT_WRITEFUNCTION, client_stream_cb);
+	SET(CURLOPT_WRITEDATA, s);
+	SET(CURLOPT_NOPROGRESS, 0L);
+	SET(CURLOPT_XFERINFOFUNCTION, client_stream_progress_cb);
+	SET(CURLOPT_XFERINFODATA, s);
+	SET(CURLOPT_CONNECTTIMEOUT_MS, (long)CLIENT_TIMEOUT_MS);
+#undef SET
+	return e;
+}
+
+/* Connect (again while the listen backlog is full), then stream. */
+static CURLcode
+client_stream_perform(struct stream *s)
+{
+	struct timespec	pause = { 0, 2 * 1000 * 1000 };
+	CURLcode	e;
+
+	for (;;) {
+		e = curl_easy_perform(s->curl);
+		if (!client_backlog_full(s->curl, e) || *s->stop)
+			return e;
+		if (now_ms() >= s->deadline)
+			return CURLE_OPERATION_TIMEDOUT;
+		nanosleep(&pause, NULL);
+	}
+}
+
+static int
+client_stream_transfer(struct stream *s, const char *socket_path,
+    const char *target, struct client_reply *out, char **cause)
+{
+	struct curl_slist	*headers;
+	char			 errbuf[CURL_ERROR_SIZE] = "", *url;
+	CURLcode		 e;
+	int			 r = 0;
+
+	if ((headers = client_headers("GET", 0)) == NULL) {
+		*cause = xstrdup(strerror(ENOMEM));
+		return -EIO;
+	}
+	xasprintf(&url, CLIENT_URL_PREFIX "%s", target);
+	e = client_stream_setup(s, socket_path, url, headers, errbuf);
+	if (e == CURLE_OK)
+		e = client_stream_perform(s);
+	if (s->no_headers)
+		e = CURLE_OPERATION_TIMEDOUT;
+	else if (*s->stop && (e == CURLE_WRITE_ERROR ||
+	    e == CURLE_ABORTED_BY_CALLBACK))
+		e = CURLE_OK;		/* ended by the caller */
+	if (e == CURLE_OK && s->status == 0)
+		e = curl_easy_getinfo(s->curl, CURLINFO_RESPONSE_CODE,
+		    &s->status);
+	if (e != CURLE_OK)
+		r = client_failure(s->curl, e, &s->other, errbuf, cause);
+	else {
+		out->status = (int)s->status;
+		out->body = s->other.buf;
+		out->len = s->other.len;
+		s->other.buf = NULL;
+	}
+	free(s->other.buf);
+	curl_slist_free_all(headers);
+	free(url);
+	return r;
+}
+
+int
+client_stream(const char *socket_path, const char *target, client_sink *fn,
+    void *arg, volatile sig_atomic_t *stop, struct client_reply *out,
+    char **cause)
+{
+	struct sockaddr_un	 sun;
+	struct stream		 s = { .fn = fn, .arg = arg, .stop = stop };
+	int			 r;
+
+	*cause = NULL;
+	if (strlen(socket_path) >= sizeof(sun.sun_path)) {
+		*cause = xstrdup("socket path too long");
+		return CLIENT_UNREACHABLE;
+	}
+	if (curl_global_init(CURL_GLOBAL_NOTHING) != CURLE_OK) {
+		*cause = xstrdup("cannot initialise libcurl");
+		return -EIO;
+	}
+	if ((s.curl = curl_easy_init()) == NULL) {
+		*cause = xstrdup("cannot initialise libcurl");
+		r = -EIO;
+	} else {
+		s.other.cap = 4096;
+		s.other.buf = xmalloc(s.other.cap);
+		s.other.buf[0] = '\0';
+		s.deadline = now_ms() + CLIENT_TIMEOUT_MS;
+		r = client_stream_transfer(&s, socket_path, target, out,
+		    cause);
+		curl_easy_cleanup(s.curl);
+	}
+	curl_global_cleanup();
+	return r;
 }

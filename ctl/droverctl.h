@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <getopt.h>
+#include <signal.h>
 #include <jansson.h>
 
 #include "diag.h"
@@ -75,6 +76,7 @@ int		 verb_stop(struct ctl *);
 int		 verb_restart(struct ctl *);
 int		 verb_validate(struct ctl *);
 int		 verb_shutdown(struct ctl *);
+int		 verb_logs(struct ctl *);
 
 /* main.c: print "droverctl: MSG" and the verb's usage; returns CTL_USAGE. */
 int		 ctl_usage_error(const struct ctl *, const char *fmt, ...)
@@ -92,6 +94,18 @@ int		 client_request(const char *socket_path, const char *method,
 		    const char *target, const char *body, size_t len,
 		    struct client_reply *, char **cause);
 void		 client_reply_free(struct client_reply *);
+/* Takes each piece of a streamed answer; non-zero ends the transfer. */
+typedef int	 client_sink(const char *data, size_t len, void *arg);
+/*
+ * A GET whose 2xx answer goes to `sink` as it arrives, with no time limit
+ * once the headers are in: for answers that stay open. Setting *stop
+ * (from a signal handler) ends it within a second, returning 0. Returns
+ * like client_request; *out has the status, and the body of an answer
+ * outside 2xx (empty otherwise).
+ */
+int		 client_stream(const char *socket_path, const char *target,
+		    client_sink *sink, void *arg, volatile sig_atomic_t *stop,
+		    struct client_reply *out, char **cause);
 
 /* api.c: droverd's API on top of the client. */
 int		 api_call(const struct ctl *, const char *subject,
@@ -99,6 +113,9 @@ int		 api_call(const struct ctl *, const char *subject,
 		    struct client_reply *);
 int		 api_action(const struct ctl *, const char *subject,
 		    const char *method, const char *path, const json_t *body);
+int		 api_stream(const struct ctl *, const char *subject,
+		    const char *path, client_sink *, void *arg,
+		    volatile sig_atomic_t *stop);
 json_t		*api_parse(const struct client_reply *);
 char		*api_service_path(const char *name, const char *action);
 

@@ -12,6 +12,12 @@ static const struct option apply_longopts[] = {
 	{ NULL, 0, NULL, 0 }
 };
 
+static const struct option logs_longopts[] = {
+	{ "follow",	no_argument,		NULL, 'f' },
+	{ "lines",	required_argument,	NULL, 'n' },
+	{ NULL, 0, NULL, 0 }
+};
+
 static const struct option shutdown_longopts[] = {
 	{ "all",	no_argument,		NULL, 'a' },
 	{ NULL, 0, NULL, 0 }
@@ -36,6 +42,9 @@ const struct verb verbs[] = {
 	{ "restart", 1, 1, VERB_DAEMON, verb_restart, NULL, NULL,
 	  "restart SERVICE",
 	  "restart a service's instances without a spec change" },
+	{ "logs", 1, 1, VERB_DAEMON, verb_logs, "fn:", logs_longopts,
+	  "logs [-f] [-n N] SERVICE[/INDEX]",
+	  "print what instances wrote (-f: and follow; -n: last lines, 10)" },
 	{ "validate", 1, -1, 0, verb_validate, NULL, NULL,
 	  "validate FILE|DIR ...",
 	  "check manifests offline, printing every problem" },
