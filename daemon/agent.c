@@ -250,7 +250,9 @@ agent_assign_cb(evutil_socket_t fd, short what, void *arg)
 void
 agent_assign(void)
 {
-	event_active(A.assign_ev, EV_TIMEOUT, 0);
+	/* before agent_init, the first connection sends the assignment */
+	if (A.assign_ev != NULL)
+		event_active(A.assign_ev, EV_TIMEOUT, 0);
 }
 
 static void

@@ -58,6 +58,7 @@ static struct {
 	char		*token;
 	gid_t		 drover_gid;
 	bool		 have_drover_gid;
+	bool		 bound;		/* we own sock_path: unlink it at exit */
 } api;
 
 static enum api_listener	api_via_unix = API_UNIX, api_via_tcp = API_TCP;
@@ -587,6 +588,7 @@ api_listen_unix(void)
 		return -EADDRINUSE;
 	}
 	unlink(api.sock_path);
+	api.bound = true;
 	strcpy(sun.sun_path, api.sock_path);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd == -1 || bind(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1 ||
@@ -680,7 +682,7 @@ api_free(void)
 		evhttp_free(api.unix_http);
 	if (api.tcp_http != NULL)
 		evhttp_free(api.tcp_http);
-	if (api.sock_path != NULL)
+	if (api.bound)
 		unlink(api.sock_path);
 	free(api.sock_path);
 	free(api.token);

@@ -117,22 +117,27 @@ daemonize(void)
 	ready_fd = p[1];
 }
 
+/* A detached droverd (and the agent it starts) writes to droverd.log. */
 static void
 detach_stdio(void)
 {
 	char	*path;
 	int	 fd;
 
-	xasprintf(&path, "%s/droverd.log", D->state_dir);
-	if (log_open_file(path) < 0)
-		log_warn("cannot open %s", path);
-	free(path);
-	if ((fd = open("/dev/null", O_RDWR | O_CLOEXEC)) != -1) {
+	if ((fd = open("/dev/null", O_RDONLY | O_CLOEXEC)) != -1) {
 		dup2(fd, STDIN_FILENO);
+		close(fd);
+	}
+	xasprintf(&path, "%s/droverd.log", D->state_dir);
+	fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+	if (fd == -1)
+		fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
+	if (fd != -1) {
 		dup2(fd, STDOUT_FILENO);
 		dup2(fd, STDERR_FILENO);
 		close(fd);
 	}
+	free(path);
 }
 
 void
@@ -261,14 +266,17 @@ main(int argc, char **argv)
 		rc = 1;
 		goto out;
 	}
-	agent_init();
+	/* Problems with the manifests still reach the starting terminal. */
 	if (d.manifests_dir != NULL)
 		service_apply_dir(d.manifests_dir);
+	/* Detach before the agent is started: it inherits stdout/stderr. */
+	if (ready_fd != -1)
+		detach_stdio();
+	agent_init();
 	log_info("droverd %s ready: %zu services, socket %s/droverd.sock",
 	    DROVER_VERSION, d.nservices, d.run_dir);
 	sd_notify(0, "READY=1\nSTATUS=serving");
 	if (ready_fd != -1) {
-		detach_stdio();
 		if (write(ready_fd, "", 1) != 1)
 			log_warn("cannot tell the starting process we are up");
 		close(ready_fd);
