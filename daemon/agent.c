@@ -255,6 +255,21 @@ agent_assign(void)
 		event_active(A.assign_ev, EV_TIMEOUT, 0);
 }
 
+/* A connection attempt found no agent: start a local one, then retry
+ * (or, while shutting down, there is nothing left to stop). */
+static void
+agent_nobody_home(void)
+{
+	bufferevent_free(A.bev);
+	A.bev = NULL;
+	if (A.shutdown_cb != NULL) {
+		A.shutdown_cb();
+		return;
+	}
+	agent_spawn();
+	agent_schedule_retry();
+}
+
 static void
 agent_event_cb(struct bufferevent *bev, short what, void *arg)
 {
@@ -271,17 +286,9 @@ agent_event_cb(struct bufferevent *bev, short what, void *arg)
 	if (what & BEV_EVENT_EOF)
 		agent_disconnect("agent closed the link");
 	else if (what & BEV_EVENT_ERROR) {
-		if (!A.connected) {
-			/* nobody answers: start a local agent, then retry */
-			bufferevent_free(A.bev);
-			A.bev = NULL;
-			if (A.shutdown_cb != NULL) {
-				A.shutdown_cb();
-				return;
-			}
-			agent_spawn();
-			agent_schedule_retry();
-		} else
+		if (!A.connected)
+			agent_nobody_home();
+		else
 			agent_disconnect(strerror(EVUTIL_SOCKET_ERROR()));
 	}
 }
@@ -307,15 +314,8 @@ agent_connect(void)
 	bufferevent_enable(A.bev, EV_READ);
 	if (bufferevent_socket_connect(A.bev, (struct sockaddr *)&sun,
 	    sizeof(sun)) < 0) {
-		/* refused at once and no callback will run: nobody home */
-		bufferevent_free(A.bev);
-		A.bev = NULL;
-		if (A.shutdown_cb != NULL) {
-			A.shutdown_cb();
-			return;
-		}
-		agent_spawn();
-		agent_schedule_retry();
+		/* refused at once and no callback will run */
+		agent_nobody_home();
 	}
 }
 
