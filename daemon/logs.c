@@ -269,6 +269,8 @@ logs_back(int fd, off_t end, unsigned *n, size_t *budget)
 	size_t	 len, i;
 	ssize_t	 got;
 
+	if (end == 0)
+		return 0;		/* no line here */
 	while (pos > 0 && *budget > 0) {
 		len = pos > LOGS_CHUNK ? LOGS_CHUNK : (size_t)pos;
 		if (len > *budget)
@@ -294,7 +296,7 @@ logs_back(int fd, off_t end, unsigned *n, size_t *budget)
 	return lowest != -1 ? lowest : pos;
 }
 
-/* Open one of the instance's files; the size in *size. */
+/* Open one of the instance's files (.log.n; n = 0: .log), with its stat. */
 static int
 logs_open(const struct logs_reader *r, const struct logs_tail *t,
     unsigned n, struct stat *st)
