@@ -41,6 +41,7 @@ struct service {
 	json_t		**views;	/* instance views reported by the agent, by index */
 	size_t		 nviews;
 	char		*list_json;	/* cached service_to_json(s, false) text */
+	bool		 dirty;		/* applied at start-up, not yet persisted */
 };
 
 /* The canonical text of the service's current revision. */
@@ -77,8 +78,16 @@ int		 service_set_enabled(struct service *, bool enabled);
 int		 service_restart(struct service *);
 int		 service_load_all(void);
 void		 service_free_all(void);
-/* Apply every manifest file that changed since droverd last applied it. */
-void		 service_apply_dir(const char *dir);
+/*
+ * Apply every manifest file that changed since droverd last applied it.
+ * With `defer`, the new state is written later by service_flush(): at
+ * start-up the files themselves are the durable copy (a droverd killed
+ * before the flush applies them again, to the same revisions), and the
+ * agent can start the services while the state files are written.
+ */
+void		 service_apply_dir(const char *dir, bool defer);
+/* Persist what service_apply_dir(dir, true) left unwritten. */
+void		 service_flush(void);
 /* The API's view of a service: with_spec adds the canonical manifest. */
 json_t		*service_to_json(const struct service *, bool with_spec);
 /* The compact JSON text of service_to_json(s, false), cached until the

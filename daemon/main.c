@@ -148,6 +148,12 @@ droverd_exit(void)
 }
 
 static void
+flush_cb(evutil_socket_t fd, short what, void *arg)
+{
+	service_flush();
+}
+
+static void
 signal_cb(evutil_socket_t sig, short what, void *arg)
 {
 	switch (sig) {
@@ -160,7 +166,7 @@ signal_cb(evutil_socket_t sig, short what, void *arg)
 	case SIGHUP:
 		if (D->manifests_dir != NULL) {
 			log_info("SIGHUP: applying %s", D->manifests_dir);
-			service_apply_dir(D->manifests_dir);
+			service_apply_dir(D->manifests_dir, false);
 		}
 		break;
 	case SIGCHLD:
@@ -187,7 +193,8 @@ main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	static const int sigs[] = { SIGTERM, SIGINT, SIGHUP, SIGCHLD };
-	struct event	*sigev[nitems(sigs)];
+	struct event	*sigev[nitems(sigs)], *flush_ev = NULL;
+	struct timeval	 flush_after = { 2, 0 };
 	struct daemon	 d = { 0 };
 	enum log_level	 level = LOG_LEVEL_INFO;
 	const char	*check = NULL, *token_file = NULL;
@@ -268,11 +275,15 @@ main(int argc, char **argv)
 	}
 	/* Problems with the manifests still reach the starting terminal. */
 	if (d.manifests_dir != NULL)
-		service_apply_dir(d.manifests_dir);
+		service_apply_dir(d.manifests_dir, true);
 	/* Detach before the agent is started: it inherits stdout/stderr. */
 	if (ready_fd != -1)
 		detach_stdio();
 	agent_init();
+	/* the state files of the start-up manifests: once the agent has its
+	 * assignment (agent.c), or after this long without an agent */
+	flush_ev = evtimer_new(d.base, flush_cb, NULL);
+	evtimer_add(flush_ev, &flush_after);
 	log_info("droverd %s ready: %zu services, socket %s/droverd.sock",
 	    DROVER_VERSION, d.nservices, d.run_dir);
 	sd_notify(0, "READY=1\nSTATUS=serving");
@@ -286,6 +297,9 @@ main(int argc, char **argv)
 	sd_notify(0, "STOPPING=1");
 	log_info("droverd stopped");
 out:
+	service_flush();
+	if (flush_ev != NULL)
+		event_free(flush_ev);
 	agent_free();
 	api_free();
 	service_free_all();

@@ -173,12 +173,18 @@ service_state_text(const struct service *s)
 
 /* While a manifests directory is applied, writes share one flush. */
 static struct atomic_batch	*persist_batch;
+/* At start-up, writes wait for service_flush(). */
+static bool			 persist_deferred;
+static bool			 flush_pending;
 
 static int
 service_persist(const struct service *s)
 {
 	char	*text, *path;
 	int	 r;
+
+	if (persist_deferred)
+		return 0;	/* the caller marks the service dirty */
 
 	text = service_state_text(s);
 	path = service_path(s->name);
@@ -253,6 +259,7 @@ service_apply(struct manifest *m, const char *cause, const char **result)
 		service_touch(s);
 		*result = "updated";
 	}
+	s->dirty = persist_deferred;
 	log_info("service %s: %s revision %s (%s)", s->name, *result,
 	    s->revision, cause);
 	agent_assign();
@@ -297,6 +304,7 @@ service_update(struct service *s, bool enabled, int64_t restart_gen,
 		s->start_gen = sg;
 		return r;
 	}
+	s->dirty = false;
 	service_touch(s);
 	agent_assign();
 	return 0;
@@ -544,7 +552,7 @@ service_apply_file(const char *path)
 }
 
 void
-service_apply_dir(const char *dirpath)
+service_apply_dir(const char *dirpath, bool defer)
 {
 	struct atomic_batch	  batch = { 0 };
 	struct dirent		**list;
@@ -559,6 +567,7 @@ service_apply_dir(const char *dirpath)
 		return;
 	}
 	persist_batch = &batch;
+	persist_deferred = defer;
 	for (i = 0; i < n; i++) {
 		if (manifest_is_file_name(list[i]->d_name)) {
 			xasprintf(&path, "%s/%s", dirpath, list[i]->d_name);
@@ -568,11 +577,44 @@ service_apply_dir(const char *dirpath)
 		free(list[i]);
 	}
 	free(list);
+	persist_deferred = false;
 	persist_batch = NULL;
+	if (defer) {
+		flush_pending = true;
+		return;
+	}
 	if ((r = atomic_batch_commit(&batch)) < 0)
 		log_error("cannot persist the services of %s: %s", dirpath,
 		    strerror(-r));
 	file_hashes_save();
+}
+
+void
+service_flush(void)
+{
+	struct atomic_batch	batch = { 0 };
+	size_t			i, n = 0;
+	int			r;
+
+	if (!flush_pending)
+		return;
+	flush_pending = false;
+	persist_batch = &batch;
+	for (i = 0; i < D->nservices; i++) {
+		if (!D->services[i]->dirty)
+			continue;
+		if (service_persist(D->services[i]) == 0)
+			D->services[i]->dirty = false;
+		n++;
+	}
+	persist_batch = NULL;
+	if ((r = atomic_batch_commit(&batch)) < 0) {
+		log_error("cannot persist the services applied at start-up: %s",
+		    strerror(-r));
+		return;		/* the hashes stay unsaved: applied again */
+	}
+	file_hashes_save();
+	log_debug("persisted %zu services applied at start-up", n);
 }
 
 static json_t *
