@@ -247,13 +247,6 @@ agent_assign_cb(evutil_socket_t fd, short what, void *arg)
 	evbuffer_add(out, "]}\n", 3);
 }
 
-/* The assignment reached the agent: the start-up state can be written. */
-static void
-agent_write_cb(struct bufferevent *bev, void *arg)
-{
-	service_flush();
-}
-
 void
 agent_assign(void)
 {
@@ -317,8 +310,7 @@ agent_connect(void)
 		return;
 	}
 	A.bev = bufferevent_socket_new(D->base, fd, BEV_OPT_CLOSE_ON_FREE);
-	bufferevent_setcb(A.bev, agent_read_cb, agent_write_cb, agent_event_cb,
-	    NULL);
+	bufferevent_setcb(A.bev, agent_read_cb, NULL, agent_event_cb, NULL);
 	bufferevent_enable(A.bev, EV_READ);
 	if (bufferevent_socket_connect(A.bev, (struct sockaddr *)&sun,
 	    sizeof(sun)) < 0) {

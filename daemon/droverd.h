@@ -83,7 +83,7 @@ void		 service_free_all(void);
  * With `defer`, the new state is written later by service_flush(): at
  * start-up the files themselves are the durable copy (a droverd killed
  * before the flush applies them again, to the same revisions), and the
- * agent can start the services while the state files are written.
+ * agent starts the services before the state files are written.
  */
 void		 service_apply_dir(const char *dir, bool defer);
 /* Persist what service_apply_dir(dir, true) left unwritten. */

@@ -280,8 +280,9 @@ main(int argc, char **argv)
 	if (ready_fd != -1)
 		detach_stdio();
 	agent_init();
-	/* the state files of the start-up manifests: once the agent has its
-	 * assignment (agent.c), or after this long without an agent */
+	/* the state files of the start-up manifests, once the agent has had
+	 * time to start the services (writing a thousand files competes with
+	 * a thousand spawns for this host's disk and cores) */
 	flush_ev = evtimer_new(d.base, flush_cb, NULL);
 	evtimer_add(flush_ev, &flush_after);
 	log_info("droverd %s ready: %zu services, socket %s/droverd.sock",
