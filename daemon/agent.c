@@ -339,6 +339,14 @@ agent_connected(void)
 	return A.connected;
 }
 
+pid_t
+agent_pid(void)
+{
+	if (!A.connected || A.hello == NULL)
+		return 0;
+	return (pid_t)json_integer_value(json_object_get(A.hello, "pid"));
+}
+
 json_t *
 agent_to_json(void)
 {

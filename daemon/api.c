@@ -350,6 +350,33 @@ api_agents(struct api_req *r)
 }
 
 static void
+api_events(struct api_req *r)
+{
+	char	*cause;
+	int	 rc;
+
+	if ((rc = events_serve(r->req, &cause)) == 0)
+		return;
+	if (rc == -EINVAL)
+		api_error(r, 400, "bad_request", NULL, "%s", cause);
+	else
+		api_error(r, 503, "unavailable", NULL, "%s", cause);
+	free(cause);
+}
+
+static void
+api_metrics(struct api_req *r)
+{
+	metrics_serve(r->req);
+}
+
+static void
+api_dashboard(struct api_req *r)
+{
+	dashboard_serve(r->req);
+}
+
+static void
 api_shutdown_done_cb(struct evhttp_request *req, void *arg)
 {
 	if (arg != NULL)
@@ -389,7 +416,10 @@ api_shutdown(struct api_req *r)
 }
 
 static const struct api_route api_routes[] = {
+	{ EVHTTP_REQ_GET,    "/",                               api_dashboard, false },
 	{ EVHTTP_REQ_GET,    "/healthz",                        api_healthz, false },
+	{ EVHTTP_REQ_GET,    "/metrics",                        api_metrics, false },
+	{ EVHTTP_REQ_GET,    "/api/v1/events",                  api_events, false },
 	{ EVHTTP_REQ_GET,    "/api/v1/services",                api_services_list, false },
 	{ EVHTTP_REQ_GET,    "/api/v1/services/{name}",         api_service_get, false },
 	{ EVHTTP_REQ_PUT,    "/api/v1/services/{name}",         api_service_put, true },
@@ -463,6 +493,18 @@ api_pid_in_group(pid_t pid, gid_t gid)
 	return found;
 }
 
+/* Compare in time that does not depend on where they differ. */
+static bool
+api_token_equal(const char *a, const char *b)
+{
+	size_t		la = strlen(a), lb = strlen(b), i;
+	unsigned char	d = la != lb;
+
+	for (i = 0; i < la; i++)
+		d |= (unsigned char)a[i] ^ (unsigned char)b[i % (lb ? lb : 1)];
+	return d == 0 && lb > 0;
+}
+
 static bool
 api_may_write(struct api_req *r)
 {
@@ -476,8 +518,8 @@ api_may_write(struct api_req *r)
 		auth = evhttp_find_header(
 		    evhttp_request_get_input_headers(r->req), "Authorization");
 		return api.token != NULL && auth != NULL &&
-		    strncmp(auth, "Bearer ", 7) == 0 &&
-		    strcmp(auth + 7, api.token) == 0;
+		    strncasecmp(auth, "Bearer ", 7) == 0 &&
+		    api_token_equal(auth + 7, api.token);
 	}
 	con = evhttp_request_get_connection(r->req);
 	fd = bufferevent_getfd(evhttp_connection_get_bufferevent(con));
@@ -519,10 +561,17 @@ api_dispatch_cb(struct evhttp_request *req, void *arg)
 			continue;
 		}
 		if (rt->needs_write && !api_may_write(&r)) {
-			if (r.via == API_TCP)
-				api_error(&r, 401, "unauthorized", NULL,
-				    "this request needs a bearer token");
-			else
+			if (r.via == API_TCP) {
+				evhttp_add_header(
+				    evhttp_request_get_output_headers(req),
+				    "WWW-Authenticate", "Bearer realm=\"drover\"");
+				api_error(&r, 401, "unauthorized", NULL, "%s",
+				    api.token != NULL ? "this request needs "
+				    "the bearer token of droverd's "
+				    "--token-file" : "droverd has no "
+				    "--token-file: over TCP nothing can be "
+				    "changed");
+			} else
 				api_error(&r, 403, "forbidden", NULL,
 				    "only root and the drover group may "
 				    "change services");
@@ -678,6 +727,7 @@ void
 api_free(void)
 {
 	logs_free_all();	/* before evhttp frees its connections */
+	events_free_all();
 	if (api.unix_http != NULL)
 		evhttp_free(api.unix_http);
 	if (api.tcp_http != NULL)

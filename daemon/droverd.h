@@ -19,6 +19,15 @@
 
 #include "manifest.h"
 
+/* metrics.c: a histogram with drover's fixed buckets (METRICS_BUCKETS
+ * upper bounds, then +Inf); counts per bucket, not cumulative. */
+#define METRICS_BUCKETS	11
+struct metrics_histogram {
+	uint64_t	 bucket[METRICS_BUCKETS + 1];
+	uint64_t	 count;
+	double		 sum;
+};
+
 /* One applied revision. Specs are kept as canonical text, not as JSON
  * trees: a tree costs ten times the memory, and the text is what the
  * state file and the agent link carry anyway. */
@@ -42,6 +51,7 @@ struct service {
 	size_t		 nviews;
 	char		*list_json;	/* cached service_to_json(s, false) text */
 	bool		 dirty;		/* applied at start-up, not yet persisted */
+	struct metrics_histogram health_durations;	/* probes, seconds */
 };
 
 /* The canonical text of the service's current revision. */
@@ -105,6 +115,8 @@ void		 agent_assign(void);
 /* Ask the agent to stop every instance and exit; cb runs once it is gone. */
 void		 agent_shutdown(void (*cb)(void));
 bool		 agent_connected(void);
+/* The connected agent's pid as its hello gave it; 0: none. */
+pid_t		 agent_pid(void);
 json_t		*agent_to_json(void);
 void		 agent_free(void);
 /* SIGCHLD: reap a local agent we started. */
@@ -128,6 +140,53 @@ int		 logs_serve(struct evhttp_request *, const struct service *,
 		    char **cause);
 /* Forget every reader (droverd is exiting; evhttp frees the requests). */
 void		 logs_free_all(void);
+
+/*
+ * events.c: the event ring (the last EVENTS_RING transitions) and
+ * GET /api/v1/events, as Server-Sent Events or as one JSON list.
+ * An event is {"id", "time", "service", "instance", "kind", "from",
+ * "to", "message"}; kind is "state", "health", "rollout" or "apply".
+ */
+#define EVENTS_RING	1000
+/* Record an event; index < 0: about the service, not one instance.
+ * from, to and message may be NULL. */
+void		 events_add(const char *service, int64_t index,
+		    const char *kind, const char *from, const char *to,
+		    const char *message);
+/* An instance report: state and health events for what changed since
+ * the view `old` (NULL: none). */
+void		 events_instance(const char *service, int64_t index,
+		    const json_t *old, const json_t *report);
+/* The instance is gone. */
+void		 events_instance_removed(const char *service, int64_t index,
+		    const json_t *old);
+/* The views are about to be replaced by an inventory: what they were
+ * stays the "from" of the reports that follow in this loop pass. */
+void		 events_views_reset(void);
+/* A service's desired state changed: from and to are revisions (from
+ * NULL: created; to NULL: deleted). */
+void		 events_apply(const char *service, const char *from,
+		    const char *to, const char *message);
+/*
+ * Answer GET /api/v1/events (query follow, since; header Last-Event-ID).
+ * Returns 0 once the answer is under way, or a negative errno with a
+ * malloc'd *cause and nothing sent: -EINVAL for a bad query, -EBUSY when
+ * too many clients follow already.
+ */
+int		 events_serve(struct evhttp_request *, char **cause);
+/* Numbers for /metrics. */
+uint64_t	 events_total(void);
+size_t		 events_clients(void);
+uint64_t	 events_dropped(void);
+/* Forget every client and event (droverd is exiting). */
+void		 events_free_all(void);
+
+/* metrics.c: GET /metrics, Prometheus text exposition 0.0.4. */
+void		 metrics_serve(struct evhttp_request *);
+void		 metrics_observe(struct metrics_histogram *, double value);
+
+/* dashboard.c: GET /, one self-contained page. */
+void		 dashboard_serve(struct evhttp_request *);
 
 /* main.c */
 void		 droverd_exit(void);

@@ -241,6 +241,7 @@ service_apply(struct manifest *m, const char *cause, const char **result)
 		manifest_free(m);
 		return r;
 	}
+	events_apply(m->name, s ? s->revision : NULL, next.revision, cause);
 	if (s == NULL) {
 		s = xcalloc(1, sizeof(*s));
 		*s = next;
@@ -280,6 +281,7 @@ service_delete(struct service *s)
 	if (r < 0)
 		return r;
 	log_info("service %s: deleted", s->name);
+	events_apply(s->name, s->revision, NULL, "deleted");
 	service_unlink(s);
 	service_free(s);
 	agent_assign();
@@ -683,6 +685,7 @@ service_views_reset(void)
 {
 	size_t	i;
 
+	events_views_reset();
 	for (i = 0; i < D->nservices; i++)
 		service_views_clear(D->services[i]);
 }
@@ -723,6 +726,7 @@ service_view_update(json_t *inst)
 		    (index + 1 - s->nviews) * sizeof(*s->views));
 		s->nviews = index + 1;
 	}
+	events_instance(name, index, s->views[index], inst);
 	json_decref(s->views[index]);
 	s->views[index] = view_from_report(inst);
 	service_touch(s);
@@ -736,6 +740,7 @@ service_view_remove(const char *name, int64_t index)
 	if ((s = service_find(name)) == NULL || index < 0 ||
 	    (size_t)index >= s->nviews)
 		return;
+	events_instance_removed(name, index, s->views[index]);
 	json_decref(s->views[index]);
 	s->views[index] = NULL;
 	service_touch(s);
