@@ -26,10 +26,14 @@ struct spec {
 	unsigned	 refs;
 	char		*revision;
 	struct manifest	*m;
+	char		 run_hash[MANIFEST_REVISION_LEN + 1];	/* "" until asked */
 };
 
 struct spec	*spec_new(const char *revision, struct manifest *);
 struct spec	*spec_ref(struct spec *);
+/* Do two revisions run the same processes (they differ only in live
+ * settings)? */
+bool		 spec_same_run(struct spec *, struct spec *);
 void		 spec_unref(struct spec *);
 
 /* A service as assigned to this agent. */

@@ -4,6 +4,7 @@
  * thousand instances of one service hold one manifest.
  */
 #include <stdlib.h>
+#include <string.h>
 
 #include "agent.h"
 #include "util.h"
@@ -24,6 +25,20 @@ spec_ref(struct spec *sp)
 {
 	sp->refs++;
 	return sp;
+}
+
+static const char *
+spec_run_hash(struct spec *sp)
+{
+	if (sp->run_hash[0] == '\0')	/* computed only when compared */
+		manifest_run_hash(sp->m, sp->run_hash);
+	return sp->run_hash;
+}
+
+bool
+spec_same_run(struct spec *a, struct spec *b)
+{
+	return a == b || strcmp(spec_run_hash(a), spec_run_hash(b)) == 0;
 }
 
 void

@@ -286,6 +286,15 @@ inst_converge_run(struct inst *inst)
 	struct svc	*svc = inst->svc;
 	bool		 changed;
 
+	if (inst->spec != svc->spec && spec_same_run(inst->spec, svc->spec)) {
+		/* only live settings changed: the process runs on under them */
+		log_info("service %s/%u: revision %s -> %s applied live",
+		    svc->name, inst->index, inst->spec->revision,
+		    svc->spec->revision);
+		spec_unref(inst->spec);
+		inst->spec = spec_ref(svc->spec);
+		inst_report(inst);
+	}
 	changed = inst->spec != svc->spec ||
 	    inst->restart_gen != svc->restart_gen;
 	if (inst->pid != 0) {

@@ -320,3 +320,27 @@ manifest_diff(const struct manifest *old, const struct manifest *new)
 	json_decref(b);
 	return out;
 }
+
+void
+manifest_run_hash(const struct manifest *m, char out[MANIFEST_REVISION_LEN + 1])
+{
+	json_t		*all = leaves(m), *run = json_object(), *v;
+	const char	*key;
+	char		*s;
+
+	json_object_foreach(all, key, v) {
+		switch (manifest_field_change(key)) {
+		case MANIFEST_CHANGE_LIVE:
+		case MANIFEST_CHANGE_SCALE:
+			break;
+		default:
+			json_object_set(run, key, v);
+		}
+	}
+	s = json_dumps(run, JSON_SORT_KEYS | JSON_COMPACT);
+	snprintf(out, MANIFEST_REVISION_LEN + 1, "%016" PRIx64,
+	    hash64(s, strlen(s)));
+	free(s);
+	json_decref(run);
+	json_decref(all);
+}

@@ -186,6 +186,14 @@ char		*manifest_canonical(const struct manifest *);
 /* Revision: hex hash of the canonical text, MANIFEST_REVISION_LEN chars. */
 void		 manifest_revision(const struct manifest *,
 		    char out[MANIFEST_REVISION_LEN + 1]);
+/*
+ * A hash of only what changes the running processes (fields of class
+ * rollout or restart): two revisions with the same run hash differ only
+ * in live settings (or instances), so instances switch to the new one
+ * without a restart.
+ */
+void		 manifest_run_hash(const struct manifest *,
+		    char out[MANIFEST_REVISION_LEN + 1]);
 struct manifest	*manifest_dup(const struct manifest *);
 void		 manifest_free(struct manifest *);
 
