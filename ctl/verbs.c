@@ -18,6 +18,11 @@ static const struct option logs_longopts[] = {
 	{ NULL, 0, NULL, 0 }
 };
 
+static const struct option events_longopts[] = {
+	{ "follow",	no_argument,		NULL, 'f' },
+	{ NULL, 0, NULL, 0 }
+};
+
 static const struct option shutdown_longopts[] = {
 	{ "all",	no_argument,		NULL, 'a' },
 	{ NULL, 0, NULL, 0 }
@@ -45,6 +50,9 @@ const struct verb verbs[] = {
 	{ "logs", 1, 1, VERB_DAEMON, verb_logs, "fn:", logs_longopts,
 	  "logs [-f] [-n N] SERVICE[/INDEX]",
 	  "print what instances wrote (-f: and follow; -n: last lines, 10)" },
+	{ "events", 0, 0, VERB_DAEMON, verb_events, "f", events_longopts,
+	  "events [-f]",
+	  "print what happened, one event a line (-f: and follow)" },
 	{ "validate", 1, -1, 0, verb_validate, NULL, NULL,
 	  "validate FILE|DIR ...",
 	  "check manifests offline, printing every problem" },
