@@ -102,6 +102,35 @@ api_call(const struct ctl *ctl, const char *subject, const char *method,
 }
 
 /*
+ * GET a resource that may not exist: CTL_OK with *out NULL on 404, with
+ * the answer's JSON otherwise; the exit code after printing why.
+ */
+int
+api_get_optional(const struct ctl *ctl, const char *subject,
+    const char *path, json_t **out)
+{
+	struct client_reply	 r;
+	char			*target, *cause;
+	int			 e;
+
+	*out = NULL;
+	xasprintf(&target, "/api/v1%s", path);
+	e = client_request(ctl->socket_path, "GET", target, NULL, 0, &r,
+	    &cause);
+	free(target);
+	if (e == 0 && r.status == 404) {
+		client_reply_free(&r);
+		return CTL_OK;
+	}
+	if ((e = api_outcome(subject, ctl->socket_path, "GET", path, e, cause,
+	    &r)) != CTL_OK)
+		return e;
+	*out = api_parse(&r);
+	client_reply_free(&r);
+	return *out != NULL ? CTL_OK : CTL_FAILED;
+}
+
+/*
  * A GET below /api/v1 whose answer goes to `sink` as it arrives, until it
  * ends or *stop is set. Returns the exit code, after printing why when
  * it failed.

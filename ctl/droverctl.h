@@ -78,6 +78,7 @@ int		 verb_validate(struct ctl *);
 int		 verb_shutdown(struct ctl *);
 int		 verb_logs(struct ctl *);
 int		 verb_events(struct ctl *);
+int		 verb_diff(struct ctl *);
 
 /* main.c: print "droverctl: MSG" and the verb's usage; returns CTL_USAGE. */
 int		 ctl_usage_error(const struct ctl *, const char *fmt, ...)
@@ -118,6 +119,8 @@ int		 api_stream(const struct ctl *, const char *subject,
 		    const char *path, client_sink *, void *arg,
 		    volatile sig_atomic_t *stop);
 json_t		*api_parse(const struct client_reply *);
+int		 api_get_optional(const struct ctl *, const char *subject,
+		    const char *path, json_t **out);
 char		*api_service_path(const char *name, const char *action);
 
 /* output.c */
@@ -134,5 +137,7 @@ void		 output_result(const json_t *answer);
 int		 load_manifests(char *const *paths, size_t npaths,
 		    struct manifest ***out, size_t *n, struct diags *);
 void		 load_free(struct manifest **, size_t);
+int		 load_from_opts(const struct ctl *, const char *nothing,
+		    struct manifest ***out, size_t *n);
 
 #endif

@@ -54,3 +54,43 @@ load_free(struct manifest **ms, size_t n)
 		manifest_free(ms[i]);
 	free(ms);
 }
+
+/*
+ * The manifests of every -f of the verb's options, all valid: returns
+ * CTL_OK with *out set (free with load_free), or the exit code after
+ * printing every problem ("nothing VERBED" says what did not happen).
+ */
+int
+load_from_opts(const struct ctl *ctl, const char *nothing,
+    struct manifest ***out, size_t *n)
+{
+	struct diags	  d = { 0 };
+	char		**files;
+	size_t		  nfiles = 0, i;
+	int		  r;
+
+	files = xcalloc(ctl->nopts + 1, sizeof(*files));
+	for (i = 0; i < ctl->nopts; i++)
+		if (ctl->opts[i].ch == 'f')
+			files[nfiles++] = (char *)ctl->opts[i].arg;
+	if (nfiles == 0) {
+		free(files);
+		return ctl_usage_error(ctl, "%s: no -f FILE|DIR given",
+		    ctl->verb->name);
+	}
+	r = load_manifests(files, nfiles, out, n, &d);
+	free(files);
+	if (r != 0) {
+		diags_print(&d, stderr);
+		fprintf(stderr, "droverctl: %s: %zu problem%s found\n", nothing,
+		    d.n, d.n == 1 ? "" : "s");
+		diags_clear(&d);
+		return CTL_FAILED;
+	}
+	if (*n == 0) {
+		load_free(*out, 0);
+		fprintf(stderr, "droverctl: no manifests found\n");
+		return CTL_FAILED;
+	}
+	return CTL_OK;
+}

@@ -11,20 +11,6 @@
 #include "droverctl.h"
 #include "util.h"
 
-/* The -f arguments, in order; NULL-terminated, malloc'd (not the strings). */
-static char **
-file_args(const struct ctl *ctl, size_t *n)
-{
-	char	**v = xcalloc(ctl->nopts + 1, sizeof(*v));
-	size_t	  i;
-
-	*n = 0;
-	for (i = 0; i < ctl->nopts; i++)
-		if (ctl->opts[i].ch == 'f')
-			v[(*n)++] = (char *)ctl->opts[i].arg;
-	return v;
-}
-
 static void
 print_answer(const struct manifest *m, const json_t *answer)
 {
@@ -89,30 +75,12 @@ apply_all(const struct ctl *ctl, struct manifest **ms, size_t n)
 int
 verb_apply(struct ctl *ctl)
 {
-	struct diags	  d = { 0 };
 	struct manifest	**ms;
-	char		**files;
-	size_t		  nfiles, n;
+	size_t		  n;
 	int		  r;
 
-	files = file_args(ctl, &nfiles);
-	if (nfiles == 0) {
-		free(files);
-		return ctl_usage_error(ctl, "apply: no -f FILE|DIR given");
-	}
-	r = load_manifests(files, nfiles, &ms, &n, &d);
-	free(files);
-	if (r != 0) {
-		diags_print(&d, stderr);
-		fprintf(stderr, "droverctl: nothing applied: %zu problem%s "
-		    "found\n", d.n, d.n == 1 ? "" : "s");
-		diags_clear(&d);
-		return CTL_FAILED;
-	}
-	if (n == 0) {
-		fprintf(stderr, "droverctl: no manifests found\n");
-		return CTL_FAILED;
-	}
+	if ((r = load_from_opts(ctl, "nothing applied", &ms, &n)) != CTL_OK)
+		return r;
 	r = apply_all(ctl, ms, n);
 	load_free(ms, n);
 	return r;

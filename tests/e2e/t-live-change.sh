@@ -10,8 +10,25 @@ wait_for "svc ready" all_ready svc 2
 rev1=$(svc_field revision svc)
 before=$(pids svc)
 
+out=$(ctl diff -f "$MAN/svc.yaml") || fail "diff failed: $out"
+[ "$out" = "svc: unchanged" ] || fail "diff of the applied file: $out"
 write_manifest svc 'instances: 2' 'env: {MODE: a}' 'restart: {backoff: {initial: 2s}}' \
 	'stop: {timeout: 3s}' 'logs: {max_size: 1M, keep: 2}'
+# diff says what apply will do, and changes nothing.
+out=$(ctl diff -f "$MAN/svc.yaml") || fail "diff failed: $out"
+echo "$out" | head -n1 | grep -qx "svc: live" || fail "diff does not class it live: $out"
+echo "$out" | grep -E '^  restart.backoff.initial +"100ms" -> "2s"  \(live\)$' >/dev/null ||
+	fail "diff does not show the backoff field: $out"
+echo "$out" | grep -q 'stop.timeout .*(live)' || fail "diff does not show stop.timeout: $out"
+[ "$(svc_field revision svc)" = "$rev1" ] || fail "diff changed the revision"
+printf 'name: other\ncommand: ["/bin/true"]\n' > "$TMP/other.yaml"
+out=$(ctl -o json diff -f "$TMP/other.yaml" -f "$MAN/svc.yaml") || fail "diff -o json failed"
+python3 -c '
+import json, sys
+d = {e["service"]: e for e in json.loads(sys.argv[1])}
+assert d["other"]["change"] == "new service", d
+assert d["svc"]["change"] == "live", d
+assert {f["class"] for f in d["svc"]["fields"]} == {"live"}, d' "$out" || fail "diff -o json: $out"
 out=$(ctl apply -f "$MAN/svc.yaml") || fail "apply failed: $out"
 echo "$out" | grep -q "svc: updated" || fail "not updated: $out"
 rev2=$(svc_field revision svc)
@@ -37,6 +54,9 @@ wait_for "svc ready" all_ready svc 2
 before=$(pids svc)
 write_manifest svc 'instances: 2' 'env: {MODE: b}' 'restart: {backoff: {initial: 2s}}' \
 	'stop: {timeout: 3s}' 'logs: {max_size: 1M, keep: 2}'
+out=$(ctl diff -f "$MAN/svc.yaml")
+echo "$out" | grep -qx "svc: rollout" || fail "an env change is not a rollout: $out"
+echo "$out" | grep -q 'env.MODE .*"a" -> "b"  (rollout)' || fail "diff does not show env.MODE: $out"
 ctl apply -f "$MAN/svc.yaml" >/dev/null || fail "apply failed"
 wait_for "svc replaced" bash -c "
 	\"$DROVER_BIN/droverctl\" -o json status svc | python3 -c '
