@@ -23,6 +23,11 @@ static const struct option events_longopts[] = {
 	{ NULL, 0, NULL, 0 }
 };
 
+static const struct option rollout_longopts[] = {
+	{ "to-revision", required_argument,	NULL, 'r' },
+	{ NULL, 0, NULL, 0 }
+};
+
 static const struct option shutdown_longopts[] = {
 	{ "all",	no_argument,		NULL, 'a' },
 	{ NULL, 0, NULL, 0 }
@@ -56,6 +61,9 @@ const struct verb verbs[] = {
 	{ "events", 0, 0, VERB_DAEMON, verb_events, "f", events_longopts,
 	  "events [-f]",
 	  "print what happened, one event a line (-f: and follow)" },
+	{ "rollout", 2, 2, VERB_DAEMON, verb_rollout, "", rollout_longopts,
+	  "rollout history|undo [--to-revision R] SERVICE",
+	  "a service's revisions; undo: back to the previous one (or R)" },
 	{ "validate", 1, -1, 0, verb_validate, NULL, NULL,
 	  "validate FILE|DIR ...",
 	  "check manifests offline, printing every problem" },

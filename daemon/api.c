@@ -326,6 +326,55 @@ api_service_logs(struct api_req *r)
 }
 
 static void
+api_service_revisions(struct api_req *r)
+{
+	struct service	*s;
+
+	if ((s = api_service(r)) != NULL)
+		api_reply(r, 200, service_revisions_json(s));
+}
+
+/* Body {"revision": R} (a prefix of 4+ hex chars is enough), optional. */
+static void
+api_service_rollback(struct api_req *r)
+{
+	struct service	*s;
+	const char	*rev = NULL, *result;
+	json_t		*j = NULL;
+	char		*body;
+	size_t		 len;
+	int		 rc;
+
+	if ((s = api_service(r)) == NULL)
+		return;
+	body = api_body(r, &len);
+	if (len > 0 && ((j = json_loadb(body, len, 0, NULL)) == NULL ||
+	    json_unpack(j, "{s?s}", "revision", &rev) != 0)) {
+		free(body);
+		json_decref(j);
+		api_error(r, 400, "bad_request", NULL,
+		    "expected {\"revision\": \"R\"}");
+		return;
+	}
+	free(body);
+	rc = service_rollback(s, rev, &result);
+	if (rc == -ENOENT)
+		api_error(r, 404, "not_found", NULL, rev != NULL ?
+		    "%s has no revision %s in its history" :
+		    "%s has no earlier revision in its history%s", s->name,
+		    rev != NULL ? rev : "");
+	else if (rc < 0)
+		api_error(r, 500, "internal", NULL, "cannot roll back: %s",
+		    strerror(-rc));
+	else {
+		s = service_find(r->name);
+		api_reply(r, 200, json_pack("{s:s, s:s, s:s}", "service",
+		    s->name, "revision", s->revision, "result", result));
+	}
+	json_decref(j);
+}
+
+static void
 api_instances(struct api_req *r)
 {
 	json_t	*list = json_array(), *svc, *inst;
@@ -428,6 +477,8 @@ static const struct api_route api_routes[] = {
 	{ EVHTTP_REQ_POST,   "/api/v1/services/{name}/stop",    api_service_stop, true },
 	{ EVHTTP_REQ_POST,   "/api/v1/services/{name}/restart", api_service_restart, true },
 	{ EVHTTP_REQ_GET,    "/api/v1/services/{name}/logs",    api_service_logs, false },
+	{ EVHTTP_REQ_GET,    "/api/v1/services/{name}/revisions", api_service_revisions, false },
+	{ EVHTTP_REQ_POST,   "/api/v1/services/{name}/rollback", api_service_rollback, true },
 	{ EVHTTP_REQ_GET,    "/api/v1/instances",               api_instances, false },
 	{ EVHTTP_REQ_GET,    "/api/v1/agents",                  api_agents, false },
 	{ EVHTTP_REQ_POST,   "/api/v1/shutdown",                api_shutdown, true },

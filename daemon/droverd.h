@@ -84,6 +84,15 @@ struct service	*service_find(const char *name);
 int		 service_apply(struct manifest *, const char *cause,
 		    const char **result);
 int		 service_delete(struct service *);
+/*
+ * Make an earlier revision current again, as a new history entry (cause
+ * "rollback to R"). `revision` NULL: the newest one before the current
+ * that differs from it. -ENOENT when there is none such.
+ */
+int		 service_rollback(struct service *, const char *revision,
+		    const char **result);
+/* The revision history, newest last: {"service","current","revisions"}. */
+json_t		*service_revisions_json(const struct service *);
 int		 service_set_enabled(struct service *, bool enabled);
 int		 service_restart(struct service *);
 int		 service_load_all(void);

@@ -171,6 +171,8 @@ service_state_text(const struct service *s)
 	return text;
 }
 
+static json_t	*service_history_json(const struct service *);
+
 /* While a manifests directory is applied, writes share one flush. */
 static struct atomic_batch	*persist_batch;
 /* At start-up, writes wait for service_flush(). */
@@ -265,6 +267,49 @@ service_apply(struct manifest *m, const char *cause, const char **result)
 	    s->revision, cause);
 	agent_assign();
 	return 0;
+}
+
+int
+service_rollback(struct service *s, const char *revision,
+    const char **result)
+{
+	const struct revision	*h = NULL;
+	struct manifest		*m;
+	struct diags		 d = { 0 };
+	json_t			*spec;
+	char			*cause;
+	size_t			 i;
+	int			 r;
+
+	for (i = s->nhistory; i-- > 0;) {
+		if (revision != NULL ? strncmp(s->history[i].id, revision,
+		    strlen(revision)) == 0 :
+		    strcmp(s->history[i].id, s->revision) != 0) {
+			h = &s->history[i];
+			break;
+		}
+	}
+	if (h == NULL || (revision != NULL && strlen(revision) < 4))
+		return -ENOENT;
+	spec = json_loads(h->canon, 0, NULL);
+	m = manifest_from_json(spec, s->name, s->name, &d);
+	json_decref(spec);
+	if (m == NULL) {
+		/* a revision this droverd accepted once no longer parses */
+		diags_clear(&d);
+		return -EINVAL;
+	}
+	xasprintf(&cause, "rollback to %s", h->id);
+	r = service_apply(m, cause, result);
+	free(cause);
+	return r;
+}
+
+json_t *
+service_revisions_json(const struct service *s)
+{
+	return json_pack("{s:s, s:s, s:o}", "service", s->name, "current",
+	    s->revision, "revisions", service_history_json(s));
 }
 
 int
