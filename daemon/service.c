@@ -740,6 +740,7 @@ static json_t *
 view_from_report(json_t *in)
 {
 	static const char *const keys[] = { "index", "pid", "state", "health",
+	    "health_failures", "health_last", "health_results",
 	    "restarts", "revision", "last_error", "status_text",
 	    "next_start_ms", "next_start", "since" };
 	json_t	*out = json_object(), *v;
