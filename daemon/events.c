@@ -220,7 +220,8 @@ events_instance(const char *service, int64_t index, const json_t *old,
 		free(msg);
 	}
 	if (hfrom != NULL && hto != NULL && strcmp(hfrom, hto) != 0)
-		events_add(service, index, "health", hfrom, hto, NULL);
+		events_add(service, index, "health", hfrom, hto, events_str(
+		    json_object_get(report, "health_last"), "message"));
 }
 
 void

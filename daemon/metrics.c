@@ -16,6 +16,8 @@
  *       current state and 0 for every other lifecycle state
  *   drover_instance_health{service,instance,health}   gauge, the same
  *   drover_instance_restarts_total{service,instance}  counter
+ *   drover_instance_health_failures{service,instance} gauge, failed
+ *       probes in a row
  *   drover_health_check_duration_seconds{service}     histogram
  *   drover_rollout_progress{service}                  gauge, 0 to 1; no
  *       samples while drover runs no rollouts
@@ -136,12 +138,28 @@ metrics_stateset(struct evbuffer *out, json_t **views, const char *name,
 	}
 }
 
+/* One sample per instance: an integer field of its view (0 if none). */
 static void
-metrics_instances(struct evbuffer *out, json_t **views)
+metrics_per_instance(struct evbuffer *out, json_t **views, const char *name,
+    const char *field)
 {
 	json_t	*inst;
 	size_t	 i, k;
 
+	for (i = 0; i < D->nservices; i++) {
+		json_array_foreach(json_object_get(views[i], "instances"), k,
+		    inst)
+			evbuffer_add_printf(out, "%s{service=\"%s\",instance="
+			    "\"%" JSON_INTEGER_FORMAT "\"} %" JSON_INTEGER_FORMAT
+			    "\n", name, D->services[i]->name,
+			    json_integer_value(json_object_get(inst, "index")),
+			    json_integer_value(json_object_get(inst, field)));
+	}
+}
+
+static void
+metrics_instances(struct evbuffer *out, json_t **views)
+{
 	metrics_family(out, "drover_instance_state", "gauge",
 	    "Lifecycle state of the instance: 1 for the current one.");
 	metrics_stateset(out, views, "drover_instance_state", "state",
@@ -152,17 +170,12 @@ metrics_instances(struct evbuffer *out, json_t **views)
 	    metrics_healths, nitems(metrics_healths));
 	metrics_family(out, "drover_instance_restarts_total", "counter",
 	    "Times the agent started the instance again.");
-	for (i = 0; i < D->nservices; i++) {
-		json_array_foreach(json_object_get(views[i], "instances"), k,
-		    inst)
-			evbuffer_add_printf(out, "drover_instance_restarts_total"
-			    "{service=\"%s\",instance=\"%" JSON_INTEGER_FORMAT
-			    "\"} %" JSON_INTEGER_FORMAT "\n",
-			    D->services[i]->name, json_integer_value(
-			    json_object_get(inst, "index")),
-			    json_integer_value(json_object_get(inst,
-			    "restarts")));
-	}
+	metrics_per_instance(out, views, "drover_instance_restarts_total",
+	    "restarts");
+	metrics_family(out, "drover_instance_health_failures", "gauge",
+	    "Health probes of the instance that failed in a row.");
+	metrics_per_instance(out, views, "drover_instance_health_failures",
+	    "health_failures");
 }
 
 static void
