@@ -2,6 +2,10 @@
 # Installs what drover needs to build and to run its tests on Debian 12.
 # The second group of -dev packages lets droverctl link libcurl statically
 # (its start-up drops from ~4 ms to ~2 ms; see ctl/CMakeLists.txt).
+# The last group is for the end-to-end tests of the dashboard and the
+# metrics: headless Chromium (and a font for its screenshots), promtool
+# (in the prometheus package), and useradd/runuser/setpriv for the
+# authorization test.
 set -eu
 SUDO=
 [ "$(id -u)" -eq 0 ] || SUDO=sudo
@@ -14,4 +18,5 @@ $SUDO apt-get install -y -qq --no-install-recommends \
     curl python3 procps systemd \
     libnghttp2-dev libidn2-dev libunistring-dev librtmp-dev libssh2-1-dev \
     libpsl-dev libkrb5-dev libldap-dev libsasl2-dev libzstd-dev \
-    libbrotli-dev >/dev/null
+    libbrotli-dev \
+    chromium fonts-dejavu-core prometheus passwd util-linux >/dev/null
