@@ -199,11 +199,17 @@ events_before(const char *service, int64_t index)
 	return json_is_object(v) ? v : NULL;
 }
 
+/*
+ * A state event when the state changed, or when the instance is another
+ * process in the same state (an inventory after the agent restarted
+ * it while droverd was not linked); a health event when health changed.
+ */
 void
 events_instance(const char *service, int64_t index, const json_t *old,
     const json_t *report)
 {
 	const char	*from = NULL, *to, *hfrom = NULL, *hto;
+	json_int_t	 opid = 0, npid;
 	char		*msg;
 
 	if (old == NULL)
@@ -211,11 +217,18 @@ events_instance(const char *service, int64_t index, const json_t *old,
 	if (old != NULL) {
 		from = events_str(old, "state");
 		hfrom = events_str(old, "health");
+		opid = json_integer_value(json_object_get(old, "pid"));
 	}
 	to = events_str(report, "state");
 	hto = events_str(report, "health");
+	npid = json_integer_value(json_object_get(report, "pid"));
 	if (to != NULL && (from == NULL || strcmp(from, to) != 0)) {
 		msg = events_instance_message(report, to);
+		events_add(service, index, "state", from, to, msg);
+		free(msg);
+	} else if (to != NULL && opid > 0 && npid > 0 && opid != npid) {
+		xasprintf(&msg, "pid %" JSON_INTEGER_FORMAT " (was %"
+		    JSON_INTEGER_FORMAT ")", npid, opid);
 		events_add(service, index, "state", from, to, msg);
 		free(msg);
 	}
@@ -233,11 +246,27 @@ events_instance_removed(const char *service, int64_t index,
 		    "removed", NULL);
 }
 
+/* The inventory is in: instances it no longer has are gone. */
 static void
 events_before_cb(evutil_socket_t fd, short what, void *arg)
 {
-	json_decref(ev.before);
+	const struct service	*s;
+	const char		*name;
+	json_t			*list, *v, *before = ev.before;
+	size_t			 k;
+
 	ev.before = NULL;
+	json_object_foreach(before, name, list) {
+		if ((s = service_find(name)) == NULL)
+			continue;
+		json_array_foreach(list, k, v) {
+			if (json_is_object(v) &&
+			    (k >= s->nviews || s->views[k] == NULL))
+				events_add(name, (int64_t)k, "state",
+				    events_str(v, "state"), "removed", NULL);
+		}
+	}
+	json_decref(before);
 }
 
 void

@@ -139,6 +139,33 @@ assert s.status == 200, s.status
 PY
 wait_for "droverd's fds back to $base after the streams closed" bash -c "[ \$(ls /proc/$DROVERD_PID/fd | wc -l) -le $base ]"
 
+# The agent dies and comes back: its inventory makes no event for an
+# instance it kept, and one for an instance it started again (another
+# pid, whatever the state), so that watchers learn of the new process.
+mark=$(events_list | python3 -c 'import json,sys; print(json.load(sys.stdin)["events"][-1]["id"])')
+oldpid=$(inst pid ev 0)
+oldagent=$(agent_pid) || fail "no agent process"
+kill -9 "$oldagent"
+linked() {
+	curl -sf --unix-socket "$DROVER_SOCKET" http://drover/api/v1/agents | python3 -c '
+import json, sys
+a = json.load(sys.stdin)["agents"][0]
+sys.exit(0 if a["connected"] and a.get("pid") not in (None, int(sys.argv[1])) else 1)' "$oldagent"
+}
+wait_for "a new agent linked" linked
+wait_for "ev ready with the new agent" all_ready ev 1
+newpid=$(inst pid ev 0)
+events_list "&since=$mark" | python3 -c '
+import json, sys
+old, new = sys.argv[1], sys.argv[2]
+evs = [e for e in json.load(sys.stdin)["events"]
+       if e["service"] == "ev" and e["instance"] == 0 and e["kind"] == "state"]
+if old == new:
+    assert not evs, evs
+else:
+    assert any("pid " + new in (e["message"] or "") for e in evs), evs
+' "$oldpid" "$newpid" || fail "the agent's inventory made wrong events (pid $oldpid -> $newpid)"
+
 # Delete is an apply event towards no revision.
 ctl delete ev >/dev/null || fail "delete ev failed"
 events_list | python3 -c '
