@@ -1,8 +1,9 @@
 /*
  * agent.h — drover-agent's internal interfaces: the service table
  * (assign.c), shared revisions (spec.c), the instance state machine
- * (supervise.c), process creation (spawn.c), instances' output (logs.c),
- * the agent link (server.c) and the process-wide state (main.c).
+ * (supervise.c), health checks (probe*.c), process creation (spawn.c),
+ * instances' output (logs.c), the agent link (server.c) and the
+ * process-wide state (main.c).
  *
  * Ownership: the service table owns every struct svc; a svc owns its
  * instances (svc->inst[index]); a spec (one parsed revision) is shared by
@@ -82,9 +83,11 @@ struct inst {
 	struct event	*timer;		/* backoff or stop escalation */
 	struct event	*exit_ev;	/* pidfd readable: the process ended */
 	struct logs	*logs;		/* output capture; NULL until needed */
+	struct health	*health;	/* its checks; NULL: it has no probe */
 	int		 cgfd;		/* its cgroup's directory, or -1 */
 	bool		 done;		/* exited by policy: left alone */
 	bool		 spawn_failed;	/* the child failed before its exec */
+	bool		 unhealthy;	/* stopping because a probe said so */
 };
 
 /* cgroup.c: one cgroup v2 per instance, where it is writable. */
@@ -147,6 +150,51 @@ void		 supervise_free(struct inst *);
 /* Level-triggered: make the instance match what its service wants. */
 void		 supervise_converge(struct inst *);
 json_t		*supervise_json(const struct inst *);
+/* Send the instance to every connected droverd. */
+void		 supervise_report(const struct inst *);
+/*
+ * Readiness decided by probes: running <-> ready, `why` completing the
+ * log line. Returns true when the state changed (and was reported).
+ */
+bool		 supervise_set_ready(struct inst *, bool ready,
+		    const char *why);
+/*
+ * A probe wants the process replaced (liveness failing, startup never
+ * passed): stop it; its exit then counts as a crash (backoff, limit).
+ */
+void		 supervise_unhealthy(struct inst *, const char *why);
+/*
+ * The environment of the instance's processes (malloc'd array; its
+ * strings belong to the agent or to *own, which the caller frees with
+ * strv_free).
+ */
+char		**supervise_env(const struct inst *, char ***own);
+
+/*
+ * probe.c: health checks. Each instance whose spec has probes gets a
+ * struct health with one check per distinct probe (a liveness probe
+ * equal to the readiness probe, as the shorthand makes, is one check
+ * serving both). Checks run while the process is running or ready,
+ * every `interval`, the first ones spread over the interval; nothing
+ * is scheduled for an instance without probes.
+ */
+struct health;
+void		 probe_init(void);
+void		 probe_cleanup(void);
+/* Does readiness wait for a probe (startup or readiness)? */
+bool		 probe_gates_ready(const struct manifest *);
+/* The process exec'd: start the checks of its spec. */
+void		 probe_start(struct inst *);
+/* The process stops or is gone: abandon the checks, keep the results. */
+void		 probe_stop(struct inst *);
+/*
+ * The instance switched to a revision that differs in live settings:
+ * checks whose probe did not change go on, the others start over.
+ */
+void		 probe_respec(struct inst *);
+void		 probe_free(struct health *);
+/* Adds health, health_failures, health_last and health_results. */
+void		 probe_json(const struct inst *, json_t *);
 
 /*
  * logs.c: each instance's stdout and stderr, through one pipe that

@@ -274,6 +274,7 @@ cleanup(struct event **sigs, size_t nsigs)
 
 	server_free();
 	assign_free_all();
+	probe_cleanup();
 	cgroup_cleanup();
 	spawn_cleanup();
 	for (i = 0; i < nsigs; i++) {
@@ -352,6 +353,7 @@ main(int argc, char **argv)
 	spawn_save_signals();
 	srand48((long)getpid() ^ (long)now_ms());
 	cgroup_init();
+	probe_init();
 
 	assign_load();
 	if (server_listen(agent.sock_path, &cause) != 0) {

@@ -20,13 +20,23 @@
  *
  * One function per event: supervise_converge (the assignment changed),
  * inst_exit_cb (the process ended: its pidfd became readable),
- * inst_timer_cb (backoff over, or stop timeout). Every state change goes
- * through inst_set_state, which logs one line in one shape and reports
- * the instance to every connected droverd.
+ * inst_timer_cb (backoff over, or stop timeout), and from the probes
+ * (probe.c) supervise_set_ready (readiness passing or failing) and
+ * supervise_unhealthy (liveness failing, startup never passed). Every
+ * state change goes through inst_set_state, which logs one line in one
+ * shape and reports the instance to every connected droverd.
+ *
+ * Readiness: an instance is ready once its exec succeeded, unless its
+ * spec has a startup or readiness probe: then it stays running until
+ * the probes say it is ready, and moves between running and ready as
+ * they say. An instance stopped because a probe said so counts as a
+ * crash when it has exited: the restart policy (never: it stays
+ * exited), the backoff and the limit apply.
  *
  * Invariants: pid != 0 exactly while a process of ours is unreaped, and
  * then pidfd is open and exit_ev armed on it; a timer is armed only in
- * backoff, crashloop or stopping; nothing here polls. A crash restart
+ * backoff, crashloop or stopping; probes run only in running and ready;
+ * nothing here polls. A crash restart
  * with no delay happens inside the exit callback: that is the restart
  * latency path, so logging and reporting come after the spawn.
  */
@@ -118,24 +128,12 @@ supervise_free(struct inst *inst)
 		agent.nprocs--;
 	}
 	inst_timer_clear(inst);
+	probe_free(inst->health);
 	cgroup_release(inst->svc->name, inst->index, inst->cgfd);
 	logs_free(inst->logs);
 	spec_unref(inst->spec);
 	free(inst->last_error);
 	free(inst);
-}
-
-/* Probes are not run yet: a configured one has not passed or failed. */
-static const char *
-inst_health(const struct inst *inst)
-{
-	const struct manifest	*m = inst->spec->m;
-
-	if (m->health.startup.type == PROBE_NONE &&
-	    m->health.liveness.type == PROBE_NONE &&
-	    m->health.readiness.type == PROBE_NONE)
-		return "none";
-	return "unknown";
 }
 
 json_t *
@@ -154,7 +152,7 @@ supervise_json(const struct inst *inst)
 	json_object_set_new(o, "pid", json_integer(inst->pid));
 	json_object_set_new(o, "state",
 	    json_string(inst_state_names[inst->state]));
-	json_object_set_new(o, "health", json_string(inst_health(inst)));
+	probe_json(inst, o);
 	json_object_set_new(o, "restarts", json_integer(inst->restarts));
 	json_object_set_new(o, "revision", json_string(inst->spec->revision));
 	json_object_set_new(o, "last_error", inst->last_error ?
@@ -167,8 +165,8 @@ supervise_json(const struct inst *inst)
 	return o;
 }
 
-static void
-inst_report(const struct inst *inst)
+void
+supervise_report(const struct inst *inst)
 {
 	json_t	*msg;
 
@@ -194,6 +192,8 @@ inst_set_state(struct inst *inst, enum inst_state to, const char *fmt, ...)
 	}
 	inst->state = to;
 	inst->since = wall_ms();
+	if (to != INST_RUNNING && to != INST_READY)
+		probe_stop(inst);
 	log_msg(to == INST_FAILED || to == INST_CRASHLOOP ? LOG_LEVEL_WARN :
 	    LOG_LEVEL_INFO, "service %s/%u: %s -> %s%s%s%s", inst->svc->name,
 	    inst->index, inst_state_names[from], inst_state_names[to],
@@ -203,7 +203,7 @@ inst_set_state(struct inst *inst, enum inst_state to, const char *fmt, ...)
 		cgroup_release(inst->svc->name, inst->index, inst->cgfd);
 		inst->cgfd = -1;
 	}
-	inst_report(inst);
+	supervise_report(inst);
 }
 
 static void
@@ -284,6 +284,7 @@ static void
 inst_converge_run(struct inst *inst)
 {
 	struct svc	*svc = inst->svc;
+	struct spec	*old;
 	bool		 changed;
 
 	if (inst->spec != svc->spec && spec_same_run(inst->spec, svc->spec)) {
@@ -291,9 +292,11 @@ inst_converge_run(struct inst *inst)
 		log_info("service %s/%u: revision %s -> %s applied live",
 		    svc->name, inst->index, inst->spec->revision,
 		    svc->spec->revision);
-		spec_unref(inst->spec);
+		old = inst->spec;
 		inst->spec = spec_ref(svc->spec);
-		inst_report(inst);
+		probe_respec(inst);	/* its checks still point into old */
+		spec_unref(old);
+		supervise_report(inst);
 	}
 	changed = inst->spec != svc->spec ||
 	    inst->restart_gen != svc->restart_gen;
@@ -359,17 +362,17 @@ supervise_converge(struct inst *inst)
 }
 
 /*
- * The environment of instance `index`: the agent's own (less what
- * belongs to the agent) overridden by the instance's variables. The
- * array is malloc'd; its strings belong to the agent or to *ienv.
+ * The environment of an instance's processes: the agent's own (less
+ * what belongs to the agent) overridden by the instance's variables.
  */
-static char **
-inst_env(const struct manifest *m, unsigned index, char ***ienv)
+char **
+supervise_env(const struct inst *inst, char ***ienv)
 {
 	char *const	*base = spawn_base_env();
-	char		**own = manifest_instance_env(m, index), **envp;
+	char		**own, **envp;
 	size_t		  i, j, n = 0, nb, ni, klen;
 
+	own = manifest_instance_env(inst->spec->m, inst->index);
 	for (nb = 0; base[nb] != NULL; nb++)
 		;
 	for (ni = 0; own[ni] != NULL; ni++)
@@ -425,7 +428,7 @@ inst_spawn(struct inst *inst, int *pidfd, char **cause)
 	argv = xcalloc(m->ncommand + 1, sizeof(*argv));
 	for (i = 0; i < m->ncommand; i++)
 		argv[i] = manifest_expand(m, m->command[i], inst->index);
-	envp = inst_env(m, inst->index, &ienv);
+	envp = supervise_env(inst, &ienv);
 	if (m->workdir != NULL)
 		workdir = manifest_expand(m, m->workdir, inst->index);
 
@@ -458,6 +461,7 @@ inst_start(struct inst *inst, const char *why)
 	int			 pidfd;
 
 	inst_timer_clear(inst);
+	inst->unhealthy = false;
 	pid = inst_spawn(inst, &pidfd, &cause);
 	if (pid == -EAGAIN) {
 		/* No process could be made: retried like a crash, later. */
@@ -490,12 +494,33 @@ inst_start(struct inst *inst, const char *why)
 		inst_set_error(inst, cause);
 		return;
 	}
-	/*
-	 * Neither readiness notification nor probes are implemented yet:
-	 * until they are, a successful exec means ready for every spec.
-	 */
+	/* Readiness notification is not implemented yet. */
 	inst_set_state(inst, INST_RUNNING, "pid %ld", (long)pid);
-	inst_set_state(inst, INST_READY, NULL);
+	if (!probe_gates_ready(inst->spec->m))
+		inst_set_state(inst, INST_READY, NULL);
+	probe_start(inst);
+}
+
+bool
+supervise_set_ready(struct inst *inst, bool ready, const char *why)
+{
+	if (inst->state == INST_RUNNING && ready)
+		inst_set_state(inst, INST_READY, "%s", why);
+	else if (inst->state == INST_READY && !ready)
+		inst_set_state(inst, INST_RUNNING, "%s", why);
+	else
+		return false;
+	return true;
+}
+
+void
+supervise_unhealthy(struct inst *inst, const char *why)
+{
+	if (inst->pid == 0 || inst->state == INST_STOPPING)
+		return;
+	inst_set_error(inst, xstrdup(why));
+	inst->unhealthy = true;
+	inst_stop(inst, why);
 }
 
 static void
@@ -570,6 +595,29 @@ inst_crashed(struct inst *inst, int status, const char *what)
 	inst_schedule_restart(inst, now_ms() - inst->started, 0, what);
 }
 
+/*
+ * Stopped because a probe said so: a crash, unless the assignment has
+ * changed meanwhile (then converging decides). True when handled.
+ */
+static bool
+inst_unhealthy_exited(struct inst *inst, const char *what)
+{
+	const struct svc	*svc = inst->svc;
+
+	inst->unhealthy = false;
+	if (inst_want(inst) != WANT_RUN || inst->spec != svc->spec ||
+	    inst->restart_gen != svc->restart_gen ||
+	    inst->start_gen != svc->start_gen)
+		return false;
+	if (inst->spec->m->restart.policy == RESTART_NEVER) {
+		inst->done = true;
+		inst_set_state(inst, INST_EXITED, "%s", what);
+		return true;
+	}
+	inst_schedule_restart(inst, now_ms() - inst->started, 0, what);
+	return true;
+}
+
 /* The process was reaped. */
 static void
 inst_exited(struct inst *inst, int status)
@@ -582,6 +630,8 @@ inst_exited(struct inst *inst, int status)
 	if (inst->state == INST_STOPPING) {
 		inst_timer_clear(inst);
 		inst->done = false;
+		if (inst->unhealthy && inst_unhealthy_exited(inst, what))
+			return;
 		inst_set_state(inst, INST_EXITED, "%s", what);
 		supervise_converge(inst);
 		return;
