@@ -72,11 +72,34 @@ format_state(const json_t *inst, char *buf, size_t len)
 		snprintf(buf, len, "%s", state);
 }
 
+/*
+ * The health, with the consecutive failures and, when the last check
+ * failed, what it said: "failing (3): http 503".
+ */
+static void
+format_health(const json_t *inst, char *buf, size_t len)
+{
+	const json_t	*last = json_object_get(inst, "health_last");
+	json_int_t	 failures;
+	int		 n;
+
+	n = snprintf(buf, len, "%s", str(inst, "health", "-"));
+	failures = json_integer_value(json_object_get(inst,
+	    "health_failures"));
+	if (failures > 0 && n >= 0 && (size_t)n < len)
+		n += snprintf(buf + n, len - (size_t)n,
+		    " (%" JSON_INTEGER_FORMAT ")", failures);
+	if (json_is_false(json_object_get(last, "ok")) && n >= 0 &&
+	    (size_t)n < len)
+		snprintf(buf + n, len - (size_t)n, ": %s",
+		    str(last, "message", "?"));
+}
+
 static void
 add_instance(struct table *t, const char *svc, const json_t *inst)
 {
 	char		 instance[96], pid[24], restarts[24], rev[13], age[32];
-	char		 state[48];
+	char		 state[48], health[160];
 	const char	*cells[nitems(status_headers)];
 	json_int_t	 p;
 
@@ -92,11 +115,12 @@ add_instance(struct table *t, const char *svc, const json_t *inst)
 	snprintf(rev, sizeof(rev), "%s", str(inst, "revision", "-"));
 	format_age(json_object_get(inst, "since"), age, sizeof(age));
 	format_state(inst, state, sizeof(state));
+	format_health(inst, health, sizeof(health));
 	cells[0] = svc;
 	cells[1] = instance;
 	cells[2] = pid;
 	cells[3] = state;
-	cells[4] = str(inst, "health", "-");
+	cells[4] = health;
 	cells[5] = restarts;
 	cells[6] = rev;
 	cells[7] = age;
