@@ -80,6 +80,7 @@ int		 verb_logs(struct ctl *);
 int		 verb_events(struct ctl *);
 int		 verb_diff(struct ctl *);
 int		 verb_rollout(struct ctl *);
+int		 verb_completion(struct ctl *);
 
 /* main.c: print "droverctl: MSG" and the verb's usage; returns CTL_USAGE. */
 int		 ctl_usage_error(const struct ctl *, const char *fmt, ...)

@@ -71,6 +71,9 @@ const struct verb verbs[] = {
 	  shutdown_longopts,
 	  "shutdown [--all]",
 	  "stop droverd (--all: also the agent and every service)" },
+	{ "completion", 1, 1, 0, verb_completion, NULL, NULL,
+	  "completion bash",
+	  "print a shell completion script (verbs, options, services)" },
 	{ NULL, 0, 0, 0, NULL, NULL, NULL, NULL, NULL }
 };
 
