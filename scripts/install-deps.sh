@@ -5,7 +5,10 @@
 # The last group is for the end-to-end tests of the dashboard and the
 # metrics: headless Chromium (and a font for its screenshots), promtool
 # (in the prometheus package), and useradd/runuser/setpriv for the
-# authorization test.
+# authorization test. Then what the packaging tests use: dpkg-dev (the
+# .deb's library dependencies, dpkg-shlibdeps), man-db and groff (the man
+# pages: man -l, lexgrog) and bash-completion (the completion script with
+# its helpers loaded).
 set -eu
 SUDO=
 [ "$(id -u)" -eq 0 ] || SUDO=sudo
@@ -19,4 +22,5 @@ $SUDO apt-get install -y -qq --no-install-recommends \
     libnghttp2-dev libidn2-dev libunistring-dev librtmp-dev libssh2-1-dev \
     libpsl-dev libkrb5-dev libldap-dev libsasl2-dev libzstd-dev \
     libbrotli-dev \
-    chromium fonts-dejavu-core prometheus passwd util-linux >/dev/null
+    chromium fonts-dejavu-core prometheus passwd util-linux \
+    dpkg-dev man-db groff-base bash-completion >/dev/null
