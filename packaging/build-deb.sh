@@ -3,12 +3,13 @@
 #   packaging/build-deb.sh [BUILD_DIR [OUT_DIR]]
 # An optimized build without the tests, installed under /usr, packaged by
 # CPack (dpkg-shlibdeps fills in the library dependencies). Prints the
-# path of the .deb. Defaults: build-deb/ and the build directory.
+# path of the .deb. Defaults: build-deb/ and the build directory; $JOBS
+# parallel compilers (default: one per core).
 set -eu
 src=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:-$src/build-deb}
 out=${2:-$build}
-jobs=$(nproc 2>/dev/null || echo 2)
+jobs=${JOBS:-$(nproc 2>/dev/null || echo 2)}
 
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
