@@ -56,6 +56,8 @@
 #include "util.h"
 
 #define HEALTH_RING	5
+/* The grid that check times are rounded up to, at most (ms). */
+#define PROBE_TICK_MS	20
 #define HEALTH_CHECKS	3
 
 enum health_value { HEALTH_UNKNOWN, HEALTH_PASSING, HEALTH_FAILING };
@@ -266,6 +268,23 @@ check_arm(struct check *c, uint64_t ms)
 	evtimer_add(c->timer, &tv);
 }
 
+/*
+ * Arm for the check due at monotonic `due`, rounded up to a tick of
+ * the grid: checks due within one tick fire in one wakeup of the loop.
+ */
+static void
+check_arm_due(struct check *c, uint64_t now)
+{
+	uint64_t	tick = c->p->interval_ms / 50, at;
+
+	if (tick > PROBE_TICK_MS)
+		tick = PROBE_TICK_MS;
+	if (tick == 0)
+		tick = 1;
+	at = (c->due + tick - 1) / tick * tick;
+	check_arm(c, at > now ? at - now : 0);
+}
+
 /* The first check, at a spread offset into the interval. */
 static void
 check_schedule(struct check *c)
@@ -280,7 +299,7 @@ check_schedule(struct check *c)
 	offset = hash64(key, (size_t)n) % c->p->interval_ms;
 	c->scheduled = true;
 	c->due = now_ms() + offset;
-	check_arm(c, offset);
+	check_arm_due(c, c->due - offset);
 }
 
 static void
@@ -622,7 +641,23 @@ health_log_change(const struct health *h, enum health_value from,
 	    detail);
 }
 
-/* What one counted result changes: health, readiness, a restart. */
+/* "readiness failing: http 503 after 12 ms", for a state change. */
+static void
+result_why(const struct health *h, const struct check *c,
+    const struct result *r, char *buf, size_t len)
+{
+	char	detail[PROBE_MESSAGE_MAX + 64];
+
+	result_detail(h, r, false, detail, sizeof(detail));
+	snprintf(buf, len, "%s %s: %s", kind_names[c->roles],
+	    c->status == CHECK_FAILING ? "failing" : "passing", detail);
+}
+
+/*
+ * What one counted result changes: health, readiness, a restart. The
+ * strings are made only when something is logged: a steady run of
+ * passes formats nothing.
+ */
 static void
 health_update(struct health *h, struct check *c, const struct result *r,
     bool changed)
@@ -631,30 +666,37 @@ health_update(struct health *h, struct check *c, const struct result *r,
 	enum health_value	 from = h->value;
 	unsigned		 failures = h->failures;
 	char			 detail[PROBE_MESSAGE_MAX + 64], why[256];
+	bool			 ready;
 
 	if (changed && (c->roles & ROLE_STARTUP) &&
 	    c->status == CHECK_PASSING)
 		health_started(h, c);
 	health_eval(h);
-	result_detail(h, r, true, detail, sizeof(detail));
-	if (h->value != from)
+	if (h->value != from) {
+		result_detail(h, r, true, detail, sizeof(detail));
 		health_log_change(h, from, detail);
-	result_detail(h, r, false, detail, sizeof(detail));
-	if (h->value == from && !r->ok && c->status != CHECK_FAILING)
+	} else if (!r->ok && c->status != CHECK_FAILING) {
+		result_detail(h, r, false, detail, sizeof(detail));
 		log_info("service %s/%u: %s check failed (%u in a row): %s",
 		    inst->svc->name, inst->index, kind_names[c->roles],
 		    c->fails, detail);
+	}
 	if (h->value != from || (h->failures != failures &&
 	    !(h->value == HEALTH_FAILING && h->failures > failures)))
 		supervise_report(inst);
 
-	snprintf(why, sizeof(why), "%s %s: %s", kind_names[c->roles],
-	    c->status == CHECK_FAILING ? "failing" : "passing", detail);
-	if (c->roles & (ROLE_STARTUP | ROLE_READINESS))
-		supervise_set_ready(inst, health_ready(h), why);
+	ready = health_ready(h);
+	if ((c->roles & (ROLE_STARTUP | ROLE_READINESS)) &&
+	    ((inst->state == INST_RUNNING && ready) ||
+	    (inst->state == INST_READY && !ready))) {
+		result_why(h, c, r, why, sizeof(why));
+		supervise_set_ready(inst, ready, why);
+	}
 	if (changed && (c->roles & ROLE_LIVENESS) &&
-	    c->status == CHECK_FAILING && c->p->on_unhealthy_restart)
+	    c->status == CHECK_FAILING && c->p->on_unhealthy_restart) {
+		result_why(h, c, r, why, sizeof(why));
 		supervise_unhealthy(inst, why);	/* stops every check */
+	}
 }
 
 void
@@ -676,7 +718,7 @@ probe_done(struct check *c, bool ok, const char *fmt, ...)
 	c->due += c->p->interval_ms;
 	if (c->due < now)
 		c->due = now;
-	check_arm(c, c->due - now);
+	check_arm_due(c, now);
 
 	if (!ok && now - inst->started < c->p->start_period_ms) {
 		log_debug("service %s/%u: %s check failed within the start "
