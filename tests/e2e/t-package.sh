@@ -12,7 +12,10 @@
 #   drover group is made once (a system group, and again idempotently on
 #   reinstall), drover.service is enabled and drover-agent.service is not;
 #   remove keeps the conffiles, purge leaves nothing of the package behind
-#   but the group (Debian keeps system groups).
+#   but the group (Debian keeps system groups);
+# - the same with plain dpkg -i on an overlay of this system (a private
+#   mount namespace, chrooted): addgroup, droverd run with the unit's
+#   command line, removal stopping droverd, the agent and a service.
 . "$(dirname "$0")/lib.sh"
 
 for t in dpkg-deb dpkg-shlibdeps cpack readelf; do
@@ -198,5 +201,96 @@ left=$(comm -13 "$TMP/before" "$TMP/after" | grep -v \
 gone=$(comm -23 "$TMP/before" "$TMP/after")
 [ -z "$gone" ] || fail "purge removed what was there before: $gone"
 log "removed and purged: conffiles kept by remove, nothing left by purge"
+
+# --- and in a throwaway copy of this system -------------------------------
+# An overlay of / in a private mount namespace, chrooted into: dpkg with
+# its maintainer scripts run as on a real host (addgroup, the man-db
+# trigger), droverd started with the unit's own command line, removal
+# stopping droverd, the agent and the services, and purge removing the
+# state but not the manifests the admin wrote. Nothing reaches the host.
+if ! command -v unshare >/dev/null; then
+	log "no unshare: the system install is left out"
+	pass
+fi
+O=$TMP/overlay
+mkdir -p "$O/upper" "$O/work" "$O/root"
+cat >"$O/inside.sh" <<'INSIDE'
+set -eu
+fail() { echo "FAIL: $*" >&2; exit 1; }
+# run_dpkg ARGS...: quiet unless it fails or warns (but for $expected)
+expected=
+run_dpkg() {
+	dpkg "$@" >/tmp/dpkg.out 2>&1 || { cat /tmp/dpkg.out >&2; fail "dpkg $*"; }
+	! grep -i -e warning -e error /tmp/dpkg.out | grep -vxF "$expected" >&2 ||
+		fail "dpkg $* warned"
+}
+gone() { ! grep -qs '^State:[[:space:]]*[^ZX]' "/proc/$1/status"; }
+export DEBIAN_FRONTEND=noninteractive
+run_dpkg -i /tmp/drover.deb
+getent group drover >/dev/null || fail "postinst made no drover group"
+run_dpkg -i /tmp/drover.deb
+[ "$(grep -c '^drover:' /etc/group)" = 1 ] || fail "two drover groups"
+[ -L /etc/systemd/system/multi-user.target.wants/drover.service ] ||
+	fail "drover.service not enabled"
+man -w drover.yaml >/dev/null || fail "man cannot find drover.yaml(5)"
+echo 'DROVERD_OPTS="--listen none"' >>/etc/default/drover
+echo 'command: ["/bin/sleep", "100000"]' >/etc/drover/manifests/sleeper.yaml
+# droverd as drover.service runs it
+. /etc/default/drover
+eval "set -- $(sed -n 's/^ExecStart=//p' /lib/systemd/system/drover.service)"
+"$@" >/tmp/droverd.log 2>&1 &
+droverd=$!
+i=0
+until droverctl -o json status 2>/dev/null | grep -q '"state":"ready"'; do
+	i=$((i + 1))
+	[ $i -lt 300 ] || { cat /tmp/droverd.log >&2; fail "sleeper not ready"; }
+	sleep 0.1
+done
+sleeper=$(droverctl -o json status | grep -o '"pid":[0-9]*' | head -n1 | cut -d: -f2)
+agent=$(curl -s --unix-socket /run/drover/droverd.sock http://drover/api/v1/agents |
+	grep -o '"pid":[0-9]*' | head -n1 | cut -d: -f2)
+[ -n "$sleeper" ] && [ -n "$agent" ] || fail "no pids: '$sleeper' '$agent'"
+run_dpkg -r drover
+i=0
+until gone "$droverd" && gone "$agent" && gone "$sleeper"; do
+	i=$((i + 1))
+	[ $i -lt 300 ] || fail "droverd, the agent or the service outlived the removal"
+	sleep 0.1
+done
+wait "$droverd" || true
+[ ! -e /usr/bin/droverd ] || fail "droverd left after remove"
+[ -e /etc/default/drover ] || fail "remove took a conffile"
+[ -d /var/lib/drover ] || fail "remove took the state"
+# The manifest the admin wrote stays, and dpkg says so.
+expected="dpkg: warning: while removing drover, directory '/etc/drover/manifests' not empty so not removed"
+run_dpkg -P drover
+grep -qxF "$expected" /tmp/dpkg.out || fail "purge: $(cat /tmp/dpkg.out)"
+[ -f /etc/drover/manifests/sleeper.yaml ] || fail "purge took the admin's manifest"
+for p in /etc/default/drover /etc/default/drover-agent /var/lib/drover \
+    /etc/systemd/system/multi-user.target.wants/drover.service; do
+	[ ! -e "$p" ] || fail "$p left after purge"
+done
+getent group drover >/dev/null || fail "purge took the group"
+echo ok
+INSIDE
+cp "$DEB" "$O/drover.deb"
+# shellcheck disable=SC2016
+unshare --mount --propagation private sh -eu -c '
+	O=$1
+	mount -t overlay overlay \
+		-o "lowerdir=/,upperdir=$O/upper,workdir=$O/work" "$O/root" ||
+		{ echo "no overlay"; exit 0; }
+	for d in proc dev sys; do mount --rbind "/$d" "$O/root/$d"; done
+	mount -t tmpfs tmpfs "$O/root/run"
+	mount -t tmpfs tmpfs "$O/root/tmp"
+	cp "$O/drover.deb" "$O/inside.sh" "$O/root/tmp/"
+	exec chroot "$O/root" env -u DROVER_SOCKET sh /tmp/inside.sh
+' sh "$O" >"$TMP/inside.out" 2>&1 || fail "system install: $(cat "$TMP/inside.out")"
+if grep -qx "no overlay" "$TMP/inside.out"; then
+	log "no overlay file system here: the system install is left out"
+else
+	grep -qx ok "$TMP/inside.out" || fail "system install: $(cat "$TMP/inside.out")"
+	log "system install: group, the unit's command line, removal stops all, purge"
+fi
 
 pass
