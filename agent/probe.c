@@ -263,6 +263,11 @@ check_arm(struct check *c, uint64_t ms)
 {
 	struct timeval	tv;
 
+	/*
+	 * libevent counts from the time its loop last woke; a spawn since
+	 * may have taken milliseconds. Count from now.
+	 */
+	event_base_update_cache_time(agent.base);
 	tv.tv_sec = (time_t)(ms / 1000);
 	tv.tv_usec = (suseconds_t)(ms % 1000) * 1000;
 	evtimer_add(c->timer, &tv);
@@ -319,9 +324,15 @@ static void
 check_timer_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct check	*c = arg;
+	uint64_t	 ran;
 
 	if (c->run == NULL) {
 		check_begin(c);
+		return;
+	}
+	/* libevent's coarse clock may wake it a few ms early */
+	if ((ran = now_ms() - c->begun) < c->p->timeout_ms) {
+		check_arm(c, c->p->timeout_ms - ran);
 		return;
 	}
 	c->ops->cancel(c);
@@ -433,6 +444,7 @@ probe_start(struct inst *inst)
 	tv.tv_sec = (time_t)(ms / 1000);
 	tv.tv_usec = (suseconds_t)(ms % 1000) * 1000;
 	h->deadline = evtimer_new(agent.base, health_deadline_cb, h);
+	event_base_update_cache_time(agent.base);
 	evtimer_add(h->deadline, &tv);
 }
 
@@ -669,8 +681,12 @@ health_update(struct health *h, struct check *c, const struct result *r,
 	bool			 ready;
 
 	if (changed && (c->roles & ROLE_STARTUP) &&
-	    c->status == CHECK_PASSING)
+	    c->status == CHECK_PASSING) {
+		result_detail(h, r, false, detail, sizeof(detail));
+		log_info("service %s/%u: startup check passed: %s",
+		    inst->svc->name, inst->index, detail);
 		health_started(h, c);
+	}
 	health_eval(h);
 	if (h->value != from) {
 		result_detail(h, r, true, detail, sizeof(detail));
