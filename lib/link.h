@@ -37,11 +37,17 @@
  *   {"type":"removed","service":str,"index":int}     instance is gone
  *
  *   instance = {"service":str,"index":int,"pid":int,"state":str,
- *               "health":str,"restarts":int,"revision":str,
+ *               "health":str,       (none|unknown|passing|failing)
+ *               "health_failures":int,
+ *               "health_last":result|null,  (+ "output" for exec)
+ *               "health_results":[result...],  (the last 5)
+ *               "restarts":int,"revision":str,
  *               "last_error":str|null,"status_text":str|null,
  *               "next_start_ms":int,  (backoff, crashloop: ms left then)
  *               "next_start":int,     (the same as unix ms; 0: none)
  *               "since":int (unix ms of last change)}
+ *   result = {"ok":bool,"kind":str,"type":str,"message":str,
+ *             "duration_ms":int,"time":int}   (docs/API.md, Health)
  */
 #ifndef DROVER_LINK_H
 #define DROVER_LINK_H
