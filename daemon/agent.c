@@ -82,6 +82,8 @@ agent_spawn(void)
 		sigprocmask(SIG_SETMASK, &set, NULL);
 		signal(SIGPIPE, SIG_DFL);
 		setsid();
+		/* systemd's notifications are droverd's, not the agent's */
+		unsetenv("NOTIFY_SOCKET");
 		if ((fd = open("/dev/null", O_RDONLY)) != -1) {
 			dup2(fd, STDIN_FILENO);
 			if (fd > STDERR_FILENO)
