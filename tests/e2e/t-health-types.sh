@@ -10,7 +10,9 @@
 
 base=$(free_ports 4) || skip "no free ports"
 closed=$(free_ports 1) || skip "no free port"
+kept=$(free_ports 1) || skip "no free port"
 health_server "$base" 3
+health_server "$kept" 1 --keep-alive --hits "$TMP/kept.hits"
 answer $((base + 1)) 503
 answer $((base + 2)) 503
 fast='interval: 200ms, timeout: 150ms, unhealthy_threshold: 1'
@@ -29,6 +31,8 @@ script show 'echo "i=$INSTANCE p=$PORT s=$SERVICE m=$MODE"; exit $INSTANCE'
 service ex '["/bin/sleep", "100000"]' 'instances: 2' "ports: {base: $((base + 10))}" \
 	'env: {MODE: probe}' "health: {liveness: {exec: {command: [\"$TMP/show\"]}, $fast, on_unhealthy: none}}"
 service plain '["/bin/sleep", "100000"]'
+service keep '["/bin/sleep", "100000"]' \
+	"health: {readiness: {http: {port: $kept}, $fast}}"
 service spread '["/bin/sleep", "100000"]' 'instances: 20' \
 	"health: {readiness: {tcp: {port: $base}, interval: 4s, timeout: 1s}}"
 start_droverd
@@ -61,6 +65,23 @@ out=$(hjson ex 1 'repr(i["health_last"]["output"])')
 [ "$(hjson plain 0 '[i["health"], i["health_failures"], i["health_last"], i["health_results"]]')" = \
 	'["none", 0, null, []]' ] || fail "plain/0: $(hjson plain 0 'i')"
 ctl status plain | grep -E 'plain/0 +[0-9]+ +ready +none ' >/dev/null || fail "table: $(ctl status plain)"
+
+# A server that keeps the connection open is checked on it: many checks,
+# few connections (the server logs requests, ss counts connections).
+wait_for "keep passing" health_is keep 0 passing
+sleep 2
+reqs=$(wc -l < "$TMP/kept.hits")
+conns=$(ss -Htn state established "( sport = :$kept )" 2>/dev/null | wc -l)
+log "keep/0: $reqs requests, $conns connection(s) open"
+[ "$reqs" -ge 5 ] || fail "keep/0: $reqs checks in 2 s"
+[ "$conns" = 1 ] || fail "keep/0 holds $conns connections, want the one kept"
+# One that then closes connections without answering: the request found
+# its kept connection closed, is sent again on a new one, and fails.
+answer "$kept" close
+wait_for "keep failing" health_is keep 0 failing
+[ "$(msg keep 0)" = "http connection closed without an answer" ] || fail "keep/0: $(msg keep 0)"
+answer "$kept" 200
+wait_for "keep passing again" health_is keep 0 passing
 
 # 20 instances started together: their first checks (the reports that
 # made them pass) come at offsets spread over the 4 s interval.
