@@ -97,6 +97,7 @@ struct health {
 	unsigned		 nring;
 	unsigned		 next;		/* where the next result goes */
 	char			*output;	/* an exec check's, or NULL */
+	bool			 output_new;	/* for the result to come */
 	bool			 output_last;	/* the last result's output */
 };
 
@@ -526,6 +527,7 @@ probe_set_output(struct check *c, const char *buf, size_t len)
 
 	free(h->output);
 	h->output = xstrndup(buf, len);
+	h->output_new = true;
 }
 
 static struct result *
@@ -543,7 +545,8 @@ health_record(struct health *h, const struct check *c, bool ok,
 	r->roles = (uint8_t)c->roles;
 	r->type = (uint8_t)c->p->type;
 	snprintf(r->message, sizeof(r->message), "%s", message);
-	h->output_last = c->p->type == PROBE_EXEC && h->output != NULL;
+	h->output_last = h->output_new;
+	h->output_new = false;
 	return r;
 }
 

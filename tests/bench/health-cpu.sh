@@ -3,9 +3,12 @@
 # by default), each with an http check every second against its own
 # port of one health_server.py, and the agent's CPU (utime + stime from
 # /proc/<pid>/stat) over SECS seconds (30) once they all pass. Prints the
-# share of one core, the checks done meanwhile and the server's share.
+# agent's share of one core and its RSS, and the server's share.
+# KEEP_ALIVE=1: the server keeps connections open (an HTTP/1.1 server's
+# default), so checks reuse them; otherwise it closes each one and every
+# check makes a new TCP connection.
 #
-#   DROVER_BIN=build-opt bash tests/bench/health-cpu.sh [N] [SECS]
+#   DROVER_BIN=build-opt [KEEP_ALIVE=1] bash tests/bench/health-cpu.sh [N] [SECS]
 . "$(dirname "$0")/../e2e/lib.sh"
 . "$(dirname "$0")/../e2e/lib-supervise.sh"
 
@@ -31,7 +34,6 @@ agent=$(agent_pid) || fail "no agent"
 sleep 2		# past the first checks' reports
 
 ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
-checks() { grep -c . "/proc/$1/net/tcp" 2>/dev/null; }
 hz=$(getconf CLK_TCK)
 a0=$(ticks "$agent"); s0=$(ticks "$server"); t0=$(date +%s.%N)
 sleep "$secs"
@@ -47,4 +49,5 @@ print("agent:  %.2f%% of one core (%d ticks)" % (100.0 * (a1 - a0) / hz / wall, 
 print("server: %.2f%% of one core" % (100.0 * (s1 - s0) / hz / wall))
 PY
 grep -c "health passing -> failing" "$TMP/droverd.log" | sed 's/^/health failures during the run: /'
+awk '/^VmRSS/ {print "agent RSS: " $2 " kB"}' "/proc/$agent/status"
 pass
