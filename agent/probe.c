@@ -12,10 +12,13 @@
  * Timing: one timer per check. The first check comes at an offset in
  * [0, interval) that hashes the service, the index and the role, so
  * that many instances started together do not check together; then
- * every `interval` after the previous one was due. While a check is in
- * flight the same timer is its `timeout`: one not done by then is
- * abandoned (its connection closed, its process group killed) and
- * counts as a failure.
+ * every `interval` after the previous one was due. Due times are
+ * rounded up to a tick (interval / 50, at most PROBE_TICK_MS), so that
+ * the checks of a thousand instances wake the loop a few dozen times a
+ * second rather than a thousand. While a check is in flight the same
+ * timer is its `timeout`: one not done by then is abandoned (its
+ * connection closed, its process group killed) and counts as a
+ * failure.
  *
  * Semantics:
  *  - A result during `start_period` after the process started counts
