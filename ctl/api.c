@@ -202,25 +202,37 @@ api_service_path(const char *name, const char *action)
  * "SERVICE: RESULT", or as received with -o json. Returns the exit code.
  */
 int
-api_action(const struct ctl *ctl, const char *subject, const char *method,
-    const char *path, const json_t *body)
+api_fetch(const struct ctl *ctl, const char *subject, const char *method,
+    const char *path, const json_t *body, bool raw, json_t **answer)
 {
 	struct client_reply	 r;
-	json_t			*answer;
 	int			 e;
 
+	*answer = NULL;
 	if ((e = api_call(ctl, subject, method, path, body, &r)) != CTL_OK)
 		return e;
-	if (ctl->output == OUTPUT_JSON) {
+	if (raw) {
 		output_raw_json(r.body, r.len);
 		client_reply_free(&r);
 		return CTL_OK;
 	}
-	answer = api_parse(&r);
+	*answer = api_parse(&r);
 	client_reply_free(&r);
-	if (answer == NULL)
-		return CTL_FAILED;
-	output_result(answer);
-	json_decref(answer);
-	return CTL_OK;
+	return *answer != NULL ? CTL_OK : CTL_FAILED;
+}
+
+int
+api_action(const struct ctl *ctl, const char *subject, const char *method,
+    const char *path, const json_t *body)
+{
+	json_t	*answer;
+	int	 e;
+
+	e = api_fetch(ctl, subject, method, path, body,
+	    ctl->output == OUTPUT_JSON, &answer);
+	if (e == CTL_OK && answer != NULL) {
+		output_result(answer);
+		json_decref(answer);
+	}
+	return e;
 }

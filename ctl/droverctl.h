@@ -115,6 +115,13 @@ int		 client_stream(const char *socket_path, const char *target,
 int		 api_call(const struct ctl *, const char *subject,
 		    const char *method, const char *path, const json_t *body,
 		    struct client_reply *);
+/*
+ * One API call whose answer goes to stdout as received when `raw` (-o
+ * json; *answer is then NULL), or comes back parsed in *answer.
+ */
+int		 api_fetch(const struct ctl *, const char *subject,
+		    const char *method, const char *path, const json_t *body,
+		    bool raw, json_t **answer);
 int		 api_action(const struct ctl *, const char *subject,
 		    const char *method, const char *path, const json_t *body);
 int		 api_stream(const struct ctl *, const char *subject,

@@ -20,7 +20,6 @@ static const char *const history_headers[] = {
 static int
 rollout_history(struct ctl *ctl, const char *svc)
 {
-	struct client_reply	 r;
 	const json_t		*h;
 	const char		*cells[nitems(history_headers)], *cur;
 	struct table		*t;
@@ -31,19 +30,11 @@ rollout_history(struct ctl *ctl, const char *svc)
 	int			 e;
 
 	path = api_service_path(svc, "revisions");
-	e = api_call(ctl, svc, "GET", path, NULL, &r);
+	e = api_fetch(ctl, svc, "GET", path, NULL, ctl->output == OUTPUT_JSON,
+	    &answer);
 	free(path);
-	if (e != CTL_OK)
+	if (e != CTL_OK || answer == NULL)
 		return e;
-	if (ctl->output == OUTPUT_JSON) {
-		output_raw_json(r.body, r.len);
-		client_reply_free(&r);
-		return CTL_OK;
-	}
-	answer = api_parse(&r);
-	client_reply_free(&r);
-	if (answer == NULL)
-		return CTL_FAILED;
 	cur = json_string_value(json_object_get(answer, "current"));
 	t = table_new(history_headers, nitems(history_headers));
 	json_array_foreach(json_object_get(answer, "revisions"), i, h) {

@@ -188,7 +188,6 @@ services_of(json_t *answer, bool one)
 int
 verb_status(struct ctl *ctl)
 {
-	struct client_reply	 r;
 	json_t			*answer, *services, *wrapped;
 	char			*path;
 	bool			 one = ctl->nargs == 1;
@@ -196,19 +195,12 @@ verb_status(struct ctl *ctl)
 
 	path = one ? api_service_path(ctl->args[0], NULL) :
 	    xstrdup("/services");
-	e = api_call(ctl, one ? ctl->args[0] : NULL, "GET", path, NULL, &r);
+	/* the list goes out as droverd sent it: no re-encoding */
+	e = api_fetch(ctl, one ? ctl->args[0] : NULL, "GET", path, NULL,
+	    ctl->output == OUTPUT_JSON && !one, &answer);
 	free(path);
-	if (e != CTL_OK)
+	if (e != CTL_OK || answer == NULL)
 		return e;
-	if (ctl->output == OUTPUT_JSON && !one) {
-		output_raw_json(r.body, r.len);
-		client_reply_free(&r);
-		return CTL_OK;
-	}
-	answer = api_parse(&r);
-	client_reply_free(&r);
-	if (answer == NULL)
-		return CTL_FAILED;
 	services = services_of(answer, one);
 	if (ctl->output == OUTPUT_JSON) {
 		wrapped = json_pack("{s:O}", "services", services);
