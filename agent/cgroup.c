@@ -207,23 +207,35 @@ cgroup_enable_controllers(const char *own, const char *top)
 	}
 }
 
-/* Remove what a previous run of this agent left empty. */
+/*
+ * Remove what a previous run of this agent left. Its instances that still
+ * run (it was killed) cannot be re-adopted yet: their output pipes died
+ * with it. They are killed, so that the assignment does not start a
+ * second, supervised copy beside an unsupervised one (which would, for
+ * one, hold its port).
+ */
 static void
 cgroup_sweep(void)
 {
 	struct dirent	*de;
 	DIR		*d;
-	int		 dfd;
+	int		 dfd, fd;
 
 	if ((d = opendir(cg.base)) == NULL)
 		return;
 	dfd = dirfd(d);
 	while ((de = readdir(d)) != NULL) {
-		if (de->d_type == DT_DIR && de->d_name[0] != '.' &&
-		    unlinkat(dfd, de->d_name, AT_REMOVEDIR) == -1 &&
-		    errno == EBUSY)
-			log_warn("cgroup %s/%s still holds processes of a "
-			    "previous agent", cg.base, de->d_name);
+		if (de->d_type != DT_DIR || de->d_name[0] == '.' ||
+		    unlinkat(dfd, de->d_name, AT_REMOVEDIR) == 0 ||
+		    errno != EBUSY)
+			continue;
+		log_warn("cgroup %s/%s still holds processes of a previous "
+		    "agent: killing them", cg.base, de->d_name);
+		if ((fd = openat(dfd, de->d_name, O_RDONLY | O_DIRECTORY |
+		    O_CLOEXEC)) != -1) {
+			cgroup_kill(fd);
+			close(fd);
+		}
 	}
 	closedir(d);
 }
