@@ -137,6 +137,12 @@ int		 assign_apply(const json_t *msg, const char *line, size_t len,
 		    char **cause);
 /* Apply the persisted assignment, if any. */
 void		 assign_load(void);
+/* The service of that name, or NULL. */
+struct svc	*assign_find(const char *name);
+/* Is every instance of the service ready (depends_on is satisfied)? */
+bool		 assign_svc_ready(const struct svc *);
+/* Converge every instance held in `waiting` (a dependency changed). */
+void		 assign_wake_waiting(void);
 /* Converge every instance again (after shutdown was requested). */
 void		 assign_converge_all(void);
 /* Called when an instance of `svc` is removed; may free svc. */
@@ -147,6 +153,7 @@ void		 assign_free_all(void);
 /* supervise.c: the instance state machine. */
 struct inst	*supervise_new(struct svc *, unsigned index);
 void		 supervise_free(struct inst *);
+void		 supervise_cleanup(void);
 /* Level-triggered: make the instance match what its service wants. */
 void		 supervise_converge(struct inst *);
 json_t		*supervise_json(const struct inst *);

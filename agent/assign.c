@@ -338,6 +338,44 @@ assign_apply(const json_t *msg, const char *line, size_t len, char **cause)
 	return 0;
 }
 
+struct svc *
+assign_find(const char *name)
+{
+	size_t	pos;
+
+	return svc_find(name, &pos);
+}
+
+bool
+assign_svc_ready(const struct svc *svc)
+{
+	unsigned	i;
+
+	if (!svc->assigned || !svc->enabled || svc->count == 0)
+		return false;
+	for (i = 0; i < svc->count; i++)
+		if (i >= svc->ninst || svc->inst[i] == NULL ||
+		    svc->inst[i]->state != INST_READY)
+			return false;
+	return true;
+}
+
+void
+assign_wake_waiting(void)
+{
+	struct svc	*svc;
+	size_t		 i;
+	unsigned	 k;
+
+	for (i = 0; i < nsvcs; i++) {
+		svc = svcs[i];
+		for (k = 0; k < svc->ninst; k++)
+			if (svc->inst[k] != NULL &&
+			    svc->inst[k]->state == INST_WAITING)
+				supervise_converge(svc->inst[k]);
+	}
+}
+
 void
 assign_converge_all(void)
 {

@@ -274,6 +274,7 @@ cleanup(struct event **sigs, size_t nsigs)
 
 	server_free();
 	assign_free_all();
+	supervise_cleanup();
 	probe_cleanup();
 	cgroup_cleanup();
 	spawn_cleanup();

@@ -71,6 +71,16 @@ static const char *const inst_state_names[] = {
 enum inst_want { WANT_RUN, WANT_STOPPED, WANT_GONE };
 
 static void	inst_start(struct inst *, const char *why);
+
+/* Instances held in `waiting`, and the deferred wake-up of them. */
+static unsigned		 nwaiting;
+static struct event	*wake_ev;
+
+static void
+wake_cb(evutil_socket_t fd, short what, void *arg)
+{
+	assign_wake_waiting();
+}
 static void	inst_schedule_restart(struct inst *, uint64_t ran_ms,
 		    uint64_t min_delay, const char *what);
 static void	inst_timer_cb(evutil_socket_t, short, void *);
@@ -115,12 +125,22 @@ inst_timer_set(struct inst *inst, uint64_t ms)
 	evtimer_add(inst->timer, &tv);
 }
 
+void
+supervise_cleanup(void)
+{
+	if (wake_ev != NULL)
+		event_free(wake_ev);
+	wake_ev = NULL;
+}
+
 /* Frees the instance; its process, if any, is no longer ours to track. */
 void
 supervise_free(struct inst *inst)
 {
 	if (inst == NULL)
 		return;
+	if (inst->state == INST_WAITING)
+		nwaiting--;
 	if (inst->exit_ev != NULL)
 		event_free(inst->exit_ev);
 	if (inst->pidfd != -1) {
@@ -192,6 +212,13 @@ inst_set_state(struct inst *inst, enum inst_state to, const char *fmt, ...)
 	}
 	inst->state = to;
 	inst->since = wall_ms();
+	nwaiting += (to == INST_WAITING) - (from == INST_WAITING);
+	/* a service became ready or stopped being: dependents may move */
+	if (nwaiting > 0 && (to == INST_READY) != (from == INST_READY)) {
+		if (wake_ev == NULL)
+			wake_ev = event_new(agent.base, -1, 0, wake_cb, NULL);
+		event_active(wake_ev, EV_TIMEOUT, 0);
+	}
 	if (to != INST_RUNNING && to != INST_READY)
 		probe_stop(inst);
 	log_msg(to == INST_FAILED || to == INST_CRASHLOOP ? LOG_LEVEL_WARN :
@@ -452,6 +479,35 @@ inst_spawn(struct inst *inst, int *pidfd, char **cause)
 	return pid;
 }
 
+/*
+ * depends_on: hold the instance in `waiting` while a service it depends on
+ * is not ready, rather than start it into a crash loop. True when held.
+ */
+static bool
+inst_held(struct inst *inst)
+{
+	const struct manifest	*m = inst->spec->m;
+	const struct svc	*dep;
+	char			 why[MANIFEST_NAME_MAX + 16];
+	size_t			 i;
+
+	for (i = 0; i < m->ndepends_on; i++) {
+		dep = assign_find(m->depends_on[i]);
+		if (dep != NULL && assign_svc_ready(dep))
+			continue;
+		snprintf(why, sizeof(why), "%s not ready", m->depends_on[i]);
+		if (inst->state != INST_WAITING || inst->last_error == NULL ||
+		    strcmp(inst->last_error, why) != 0) {
+			inst_set_error(inst, xstrdup(why));
+			inst_set_state(inst, INST_WAITING, "%s", why);
+		}
+		return true;
+	}
+	if (inst->state == INST_WAITING)
+		inst_set_error(inst, NULL);
+	return false;
+}
+
 /* Start a process now; `why` completes the log line. */
 static void
 inst_start(struct inst *inst, const char *why)
@@ -461,6 +517,8 @@ inst_start(struct inst *inst, const char *why)
 	int			 pidfd;
 
 	inst_timer_clear(inst);
+	if (inst_held(inst))
+		return;
 	inst->unhealthy = false;
 	pid = inst_spawn(inst, &pidfd, &cause);
 	if (pid == -EAGAIN) {

@@ -68,6 +68,9 @@ format_state(const json_t *inst, char *buf, size_t len)
 	if (next > 0 && (strcmp(state, "backoff") == 0 ||
 	    strcmp(state, "crashloop") == 0))
 		snprintf(buf, len, "%s (%.1fs)", state, (double)next / 1000);
+	else if (strcmp(state, "waiting") == 0 &&
+	    json_is_string(json_object_get(inst, "last_error")))
+		snprintf(buf, len, "waiting (%s)", str(inst, "last_error", ""));
 	else
 		snprintf(buf, len, "%s", state);
 }
