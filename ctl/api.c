@@ -6,6 +6,7 @@
  * An error answer is {"error": {"code", "message", "details": [...]}}:
  * droverctl prints the message, then every detail on its own line.
  */
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -128,6 +129,30 @@ api_get_optional(const struct ctl *ctl, const char *subject,
 	*out = api_parse(&r);
 	client_reply_free(&r);
 	return *out != NULL ? CTL_OK : CTL_FAILED;
+}
+
+static volatile sig_atomic_t	api_stop;
+
+static void
+api_stop_signal(int sig)
+{
+	api_stop = 1;
+}
+
+volatile sig_atomic_t *
+api_stop_on_signals(void)
+{
+	static const int	 sigs[] = { SIGINT, SIGTERM, SIGHUP };
+	struct sigaction	 sa;
+	size_t			 i;
+
+	/* No SA_RESTART: a signal wakes the client up to see the flag. */
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = api_stop_signal;
+	sigemptyset(&sa.sa_mask);
+	for (i = 0; i < nitems(sigs); i++)
+		sigaction(sigs[i], &sa, NULL);
+	return &api_stop;
 }
 
 /*

@@ -124,6 +124,8 @@ int		 api_fetch(const struct ctl *, const char *subject,
 		    bool raw, json_t **answer);
 int		 api_action(const struct ctl *, const char *subject,
 		    const char *method, const char *path, const json_t *body);
+/* SIGINT, SIGTERM and SIGHUP set the returned flag (for api_stream). */
+volatile sig_atomic_t	*api_stop_on_signals(void);
 int		 api_stream(const struct ctl *, const char *subject,
 		    const char *path, client_sink *, void *arg,
 		    volatile sig_atomic_t *stop);

@@ -22,29 +22,6 @@
 
 #define EVENTS_LINE_MAX	(1024 * 1024)	/* one SSE line, bytes */
 
-static volatile sig_atomic_t	events_stop;
-
-static void
-events_signal(int sig)
-{
-	events_stop = 1;
-}
-
-/* No SA_RESTART: a signal wakes the client up to see the flag. */
-static void
-events_catch_signals(void)
-{
-	static const int	 sigs[] = { SIGINT, SIGTERM, SIGHUP };
-	struct sigaction	 sa;
-	size_t			 i;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = events_signal;
-	sigemptyset(&sa.sa_mask);
-	for (i = 0; i < nitems(sigs); i++)
-		sigaction(sigs[i], &sa, NULL);
-}
-
 static const char *
 str(const json_t *obj, const char *key, const char *dflt)
 {
@@ -212,9 +189,8 @@ verb_events(struct ctl *ctl)
 
 	if (!ctl_has_opt(ctl, 'f'))
 		return events_list(ctl);
-	events_catch_signals();
 	rc = api_stream(ctl, NULL, "/events?since=0", events_feed, &p,
-	    &events_stop);
+	    api_stop_on_signals());
 	free(p.line);
 	free(p.data);
 	return rc;

@@ -15,28 +15,7 @@
 #include "droverctl.h"
 #include "util.h"
 
-static volatile sig_atomic_t	logs_stop;
-
-static void
-logs_signal(int sig)
-{
-	logs_stop = 1;
-}
-
-/* No SA_RESTART: a signal wakes the client up to see the flag. */
-static void
-logs_catch_signals(void)
-{
-	static const int	 sigs[] = { SIGINT, SIGTERM, SIGHUP };
-	struct sigaction	 sa;
-	size_t			 i;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = logs_signal;
-	sigemptyset(&sa.sa_mask);
-	for (i = 0; i < nitems(sigs); i++)
-		sigaction(sigs[i], &sa, NULL);
-}
+static volatile sig_atomic_t	no_stop;
 
 static int
 logs_print(const char *data, size_t len, void *arg)
@@ -95,9 +74,9 @@ verb_logs(struct ctl *ctl)
 	    &service)) == NULL)
 		return ctl_usage_error(ctl, "expected SERVICE or "
 		    "SERVICE/INDEX, not '%s'", ctl->args[0]);
-	if (follow)
-		logs_catch_signals();
-	e = api_stream(ctl, service, path, logs_print, NULL, &logs_stop);
+	/* only a follower outlives its backlog and needs ^C to end well */
+	e = api_stream(ctl, service, path, logs_print, NULL,
+	    follow ? api_stop_on_signals() : &no_stop);
 	free(path);
 	free(service);
 	return e;
