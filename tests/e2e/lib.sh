@@ -62,13 +62,19 @@ pass() { log "PASS"; exit 0; }
 ctl() { "$DROVER_BIN/droverctl" "$@"; }
 
 # start_droverd [extra args]: start droverd in the foreground (background
-# job) on the private dirs, and wait until its API answers.
+# job) on the private dirs, and wait until its API answers and, unless
+# started with --agent none, its agent is linked (and so done starting).
 start_droverd() {
 	"$DROVER_BIN/droverd" --foreground --manifests "$MAN" \
 		--run-dir "$RUN" --state-dir "$STATE" --listen none "$@" \
 		>>"$TMP/droverd.log" 2>&1 &
 	DROVERD_PID=$!
 	wait_for "droverd to answer" ctl status
+	case " $* " in
+	*" --agent none "*) ;;
+	*) wait_for "the agent link" bash -c "curl -sf --unix-socket \
+		'$DROVER_SOCKET' http://drover/healthz | grep -q '\"connected\"'" ;;
+	esac
 }
 
 # wait_for DESCRIPTION COMMAND...: retry COMMAND for up to WAIT_SECS (20 s).

@@ -12,9 +12,6 @@
 script tree "setsid -f sh -c 'echo \$\$ > $TMP/gc.pid; exec sleep 100000'; exec sleep 100000"
 service tree "[\"$TMP/tree\"]" 'restart: {backoff: {initial: 0s}}'
 start_droverd
-# droverd answers before the agent it started has logged its start-up
-wait_for "the agent's cgroup mode in the log" \
-	bash -c "grep -F 'drover-agent[' '$TMP/droverd.log' | grep -qF 'cgroups: '"
 mode=$(grep -F 'drover-agent[' "$TMP/droverd.log" | grep -F 'cgroups: ' | head -n 1)
 [ -n "$mode" ] || fail "the agent did not log its cgroup mode"
 case "$mode" in
