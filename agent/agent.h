@@ -37,14 +37,25 @@ struct spec	*spec_ref(struct spec *);
 bool		 spec_same_run(struct spec *, struct spec *);
 void		 spec_unref(struct spec *);
 
+/*
+ * What the assignment wants at one index: a revision and a restart
+ * generation (a new one restarts the instance). spec NULL: no instance.
+ * During a rollout droverd assigns instances of two revisions side by
+ * side, at indexes it picks; otherwise indexes 0..instances-1 of one.
+ */
+struct want {
+	struct spec	*spec;
+	int64_t		 gen;
+};
+
 /* A service as assigned to this agent. */
 struct svc {
 	char		 *name;
-	struct spec	 *spec;		/* the assigned revision */
-	unsigned	  count;	/* indexes 0..count-1 should exist */
+	struct spec	 *spec;		/* the service's current revision */
+	struct want	 *want;		/* by index */
+	unsigned	  nwant;
 	bool		  enabled;
 	bool		  assigned;	/* false: forget once every instance is gone */
-	int64_t		  restart_gen;
 	int64_t		  start_gen;
 	struct inst	**inst;		/* by index; NULL where none */
 	unsigned	  ninst;	/* size of inst[] */
@@ -139,6 +150,8 @@ int		 assign_apply(const json_t *msg, const char *line, size_t len,
 void		 assign_load(void);
 /* The service of that name, or NULL. */
 struct svc	*assign_find(const char *name);
+/* What the assignment wants at that index, or NULL: no instance. */
+const struct want *assign_want(const struct svc *, unsigned index);
 /* Is every instance of the service ready (depends_on is satisfied)? */
 bool		 assign_svc_ready(const struct svc *);
 /* Converge every instance held in `waiting` (a dependency changed). */

@@ -3,7 +3,10 @@
  *
  * An assignment is level-triggered: it names every service that should
  * run here with its revision's spec, instance count, enabled flag and
- * generations. It is persisted (atomically, only when it changed) to
+ * generations. An entry may also list its instances one by one as
+ * "slots" [[index, revision, restart_gen], ...], with the specs of the
+ * revisions other than the current one under "specs": that is how
+ * droverd runs two revisions side by side during a rollout. It is persisted (atomically, only when it changed) to
  * <state dir>/agent/assignment.json before anything acts on it, so a
  * restarted agent supervises the same services without droverd.
  *
@@ -23,12 +26,16 @@
 #include "util.h"
 
 #define ASSIGN_INSTANCES_MAX	10000
+/* Indexes of slots: instances plus a rollout's surge. */
+#define ASSIGN_INDEX_MAX	(2 * ASSIGN_INSTANCES_MAX)
 
 /* One entry of an "assign" message, checked but not yet applied. */
 struct assign_entry {
 	const char	*name;
 	const char	*revision;
 	const json_t	*spec;
+	const json_t	*slots;		/* NULL: indexes 0..count-1 */
+	const json_t	*specs;		/* revision -> spec, for slots */
 	unsigned	 count;
 	bool		 enabled;
 	int64_t		 restart_gen;
@@ -96,6 +103,18 @@ svc_new(const char *name, size_t pos)
 }
 
 static void
+want_clear(struct svc *svc)
+{
+	unsigned	i;
+
+	for (i = 0; i < svc->nwant; i++)
+		spec_unref(svc->want[i].spec);
+	free(svc->want);
+	svc->want = NULL;
+	svc->nwant = 0;
+}
+
+static void
 svc_free(struct svc *svc)
 {
 	size_t		pos;
@@ -109,6 +128,7 @@ svc_free(struct svc *svc)
 	for (i = 0; i < svc->ninst; i++)
 		supervise_free(svc->inst[i]);
 	free(svc->inst);
+	want_clear(svc);
 	spec_unref(svc->spec);
 	free(svc->name);
 	free(svc);
@@ -146,9 +166,9 @@ svc_converge(struct svc *svc)
 			supervise_converge(svc->inst[i]);
 	}
 	if (svc->assigned) {
-		svc_resize(svc, svc->count);
-		for (i = 0; i < svc->count; i++) {
-			if (svc->inst[i] != NULL)
+		svc_resize(svc, svc->nwant);
+		for (i = 0; i < svc->nwant; i++) {
+			if (svc->inst[i] != NULL || svc->want[i].spec == NULL)
 				continue;
 			inst = supervise_new(svc, i);
 			svc->inst[i] = inst;
@@ -156,7 +176,7 @@ svc_converge(struct svc *svc)
 			supervise_converge(inst);
 		}
 	}
-	svc_resize(svc, svc->assigned ? svc->count : 0);
+	svc_resize(svc, svc->assigned ? svc->nwant : 0);
 	assign_busy = busy;
 	assign_svc_check(svc);
 }
@@ -166,6 +186,46 @@ assign_svc_check(struct svc *svc)
 {
 	if (!assign_busy && !svc->assigned && svc->live == 0)
 		svc_free(svc);
+}
+
+/* Slots: [index, revision, gen] each, indexes distinct and bounded. */
+static int
+assign_check_slots(const struct assign_entry *e, char **cause)
+{
+	json_t		*slot;
+	const char	*rev;
+	json_int_t	 index, gen;
+	char		*seen;
+	size_t		 i;
+
+	*cause = NULL;
+	if (!json_is_array(e->slots) ||
+	    json_array_size(e->slots) > ASSIGN_INSTANCES_MAX)
+		return xasprintf(cause, "%s: invalid slots", e->name), -1;
+	if (e->specs != NULL && !json_is_object(e->specs))
+		return xasprintf(cause, "%s: invalid specs", e->name), -1;
+	seen = xcalloc(ASSIGN_INDEX_MAX, 1);
+	json_array_foreach(e->slots, i, slot) {
+		if (json_unpack(slot, "[I, s, I]", &index, &rev, &gen) != 0 ||
+		    index < 0 || index >= ASSIGN_INDEX_MAX) {
+			xasprintf(cause, "%s: slots[%zu]: expected [index, "
+			    "revision, gen]", e->name, i);
+			break;
+		}
+		if (strcmp(rev, e->revision) != 0 &&
+		    !json_is_object(json_object_get(e->specs, rev))) {
+			xasprintf(cause, "%s: slots[%zu]: no spec for "
+			    "revision %s", e->name, i, rev);
+			break;
+		}
+		if (seen[index]++) {
+			xasprintf(cause, "%s: index %lld listed twice",
+			    e->name, (long long)index);
+			break;
+		}
+	}
+	free(seen);
+	return *cause != NULL ? -1 : 0;
 }
 
 static int
@@ -195,6 +255,10 @@ assign_parse_entry(const json_t *o, struct assign_entry *e, char **cause)
 	e->enabled = v == NULL || json_is_true(v);
 	e->restart_gen = json_integer_value(json_object_get(o, "restart_gen"));
 	e->start_gen = json_integer_value(json_object_get(o, "start_gen"));
+	e->slots = json_object_get(o, "slots");
+	e->specs = json_object_get(o, "specs");
+	if (e->slots != NULL && assign_check_slots(e, cause) == -1)
+		return -1;
 	return 0;
 }
 
@@ -264,33 +328,104 @@ assign_persist(const char *line, size_t len)
 	assign_saved_hash = h;
 }
 
-/* The spec for an entry: the service's own when the revision is known. */
+/* A spec this service already holds for that revision, or NULL. */
 static struct spec *
-assign_spec(const struct svc *svc, const struct assign_entry *e)
+svc_spec_known(const struct svc *svc, const char *revision)
+{
+	unsigned	i;
+
+	if (svc == NULL)
+		return NULL;
+	if (strcmp(svc->spec->revision, revision) == 0)
+		return svc->spec;
+	for (i = 0; i < svc->nwant; i++)
+		if (svc->want[i].spec != NULL &&
+		    strcmp(svc->want[i].spec->revision, revision) == 0)
+			return svc->want[i].spec;
+	for (i = 0; i < svc->ninst; i++)
+		if (svc->inst[i] != NULL &&
+		    strcmp(svc->inst[i]->spec->revision, revision) == 0)
+			return svc->inst[i]->spec;
+	return NULL;
+}
+
+/* The spec of one revision of an entry: one already held, or parsed. */
+static struct spec *
+assign_spec(const struct svc *svc, const char *name, const char *revision,
+    const json_t *json)
 {
 	struct manifest	*m;
 	struct diags	 d = { 0 };
+	struct spec	*known;
 	char		*why;
 
-	if (svc != NULL && strcmp(svc->spec->revision, e->revision) == 0)
-		return spec_ref(svc->spec);
-	m = manifest_from_json(e->spec, "assign", e->name, &d);
+	if ((known = svc_spec_known(svc, revision)) != NULL)
+		return spec_ref(known);
+	m = manifest_from_json(json, "assign", name, &d);
 	if (m == NULL) {
 		why = diags_join(&d);
-		log_error("service %s: revision %s refused: %s", e->name,
-		    e->revision, why);
+		log_error("service %s: revision %s refused: %s", name,
+		    revision, why);
 		free(why);
 		diags_clear(&d);
 		return NULL;
 	}
 	diags_clear(&d);
-	if (strcmp(m->name, e->name) != 0) {
+	if (strcmp(m->name, name) != 0) {
 		log_error("service %s: revision %s refused: its spec names "
-		    "service %s", e->name, e->revision, m->name);
+		    "service %s", name, revision, m->name);
 		manifest_free(m);
 		return NULL;
 	}
-	return spec_new(e->revision, m);
+	return spec_new(revision, m);
+}
+
+/*
+ * What the entry wants at each index, in *want (*nwant entries). Returns
+ * -1 when a spec is refused: nothing is changed then.
+ */
+static int
+assign_wants(const struct svc *svc, const struct assign_entry *e,
+    struct spec *cur, struct want **want, unsigned *nwant)
+{
+	json_t		*slot;
+	const char	*rev;
+	struct spec	*sp;
+	json_int_t	 index, gen;
+	unsigned	 n = 0, i;
+	size_t		 k;
+
+	if (e->slots == NULL) {
+		*want = xcalloc(e->count ? e->count : 1, sizeof(**want));
+		for (i = 0; i < e->count; i++) {
+			(*want)[i].spec = spec_ref(cur);
+			(*want)[i].gen = e->restart_gen;
+		}
+		*nwant = e->count;
+		return 0;
+	}
+	json_array_foreach(e->slots, k, slot) {
+		json_unpack(slot, "[I, s, I]", &index, &rev, &gen);
+		if ((unsigned)index + 1 > n)
+			n = (unsigned)index + 1;
+	}
+	*want = xcalloc(n ? n : 1, sizeof(**want));
+	*nwant = n;
+	json_array_foreach(e->slots, k, slot) {
+		json_unpack(slot, "[I, s, I]", &index, &rev, &gen);
+		if (strcmp(rev, cur->revision) == 0)
+			sp = spec_ref(cur);
+		else if ((sp = assign_spec(svc, e->name, rev,
+		    json_object_get(e->specs, rev))) == NULL) {
+			for (i = 0; i < n; i++)
+				spec_unref((*want)[i].spec);
+			free(*want);
+			return -1;
+		}
+		(*want)[index].spec = sp;
+		(*want)[index].gen = gen;
+	}
+	return 0;
 }
 
 static void
@@ -298,24 +433,28 @@ assign_service(const struct assign_entry *e)
 {
 	struct spec	*sp;
 	struct svc	*svc;
+	struct want	*want;
+	unsigned	 nwant;
 	size_t		 pos;
 
 	svc = svc_find(e->name, &pos);
-	sp = assign_spec(svc, e);
-	if (sp == NULL) {
+	sp = assign_spec(svc, e->name, e->revision, e->spec);
+	if (sp == NULL || assign_wants(svc, e, sp, &want, &nwant) == -1) {
 		/* Keep running what it has; a later assignment may fix it. */
+		spec_unref(sp);
 		if (svc != NULL)
 			svc->assigned = true;
 		return;
 	}
 	if (svc == NULL)
 		svc = svc_new(e->name, pos);
+	want_clear(svc);
+	svc->want = want;
+	svc->nwant = nwant;
 	spec_unref(svc->spec);
 	svc->spec = sp;
 	svc->assigned = true;
-	svc->count = e->count;
 	svc->enabled = e->enabled;
-	svc->restart_gen = e->restart_gen;
 	svc->start_gen = e->start_gen;
 }
 
@@ -349,15 +488,28 @@ assign_find(const char *name)
 bool
 assign_svc_ready(const struct svc *svc)
 {
-	unsigned	i;
+	unsigned	i, n = 0;
 
-	if (!svc->assigned || !svc->enabled || svc->count == 0)
+	if (!svc->assigned || !svc->enabled)
 		return false;
-	for (i = 0; i < svc->count; i++)
+	for (i = 0; i < svc->nwant; i++) {
+		if (svc->want[i].spec == NULL)
+			continue;
 		if (i >= svc->ninst || svc->inst[i] == NULL ||
 		    svc->inst[i]->state != INST_READY)
 			return false;
-	return true;
+		n++;
+	}
+	return n > 0;
+}
+
+const struct want *
+assign_want(const struct svc *svc, unsigned index)
+{
+	if (!svc->assigned || index >= svc->nwant ||
+	    svc->want[index].spec == NULL)
+		return NULL;
+	return &svc->want[index];
 }
 
 void

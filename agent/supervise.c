@@ -89,15 +89,16 @@ static void	inst_exit_cb(evutil_socket_t, short, void *);
 struct inst *
 supervise_new(struct svc *svc, unsigned index)
 {
-	struct inst	*inst = xcalloc(1, sizeof(*inst));
+	struct inst		*inst = xcalloc(1, sizeof(*inst));
+	const struct want	*w = assign_want(svc, index);
 
 	inst->svc = svc;
 	inst->index = index;
 	inst->state = INST_PENDING;
 	inst->pidfd = -1;
 	inst->cgfd = -1;
-	inst->spec = spec_ref(svc->spec);
-	inst->restart_gen = svc->restart_gen;
+	inst->spec = spec_ref(w != NULL ? w->spec : svc->spec);
+	inst->restart_gen = w != NULL ? w->gen : 0;
 	inst->start_gen = svc->start_gen;
 	inst->since = wall_ms();
 	return inst;
@@ -175,6 +176,7 @@ supervise_json(const struct inst *inst)
 	probe_json(inst, o);
 	json_object_set_new(o, "restarts", json_integer(inst->restarts));
 	json_object_set_new(o, "revision", json_string(inst->spec->revision));
+	json_object_set_new(o, "gen", json_integer(inst->restart_gen));
 	json_object_set_new(o, "last_error", inst->last_error ?
 	    json_string(inst->last_error) : json_null());
 	json_object_set_new(o, "status_text", json_null());
@@ -245,7 +247,7 @@ inst_want(const struct inst *inst)
 {
 	const struct svc	*svc = inst->svc;
 
-	if (!svc->assigned || inst->index >= svc->count)
+	if (assign_want(svc, inst->index) == NULL)
 		return WANT_GONE;
 	if (agent.shutting_down || !svc->enabled)
 		return WANT_STOPPED;
@@ -290,17 +292,17 @@ inst_remove(struct inst *inst)
 
 /* A new revision or generation: a fresh start, counters cleared. */
 static void
-inst_renew(struct inst *inst)
+inst_renew(struct inst *inst, const struct want *w)
 {
 	struct svc	*svc = inst->svc;
 
-	if (inst->spec != svc->spec) {
+	if (inst->spec != w->spec) {
 		spec_unref(inst->spec);
-		inst->spec = spec_ref(svc->spec);
+		inst->spec = spec_ref(w->spec);
 		inst->restarts = 0;
-	} else if (inst->restart_gen != svc->restart_gen)
+	} else if (inst->restart_gen != w->gen)
 		inst->restarts++;
-	inst->restart_gen = svc->restart_gen;
+	inst->restart_gen = w->gen;
 	inst->start_gen = svc->start_gen;
 	restart_count_clear(&inst->rc);
 	inst->done = false;
@@ -310,29 +312,29 @@ inst_renew(struct inst *inst)
 static void
 inst_converge_run(struct inst *inst)
 {
-	struct svc	*svc = inst->svc;
-	struct spec	*old;
-	bool		 changed;
+	struct svc		*svc = inst->svc;
+	const struct want	*w = assign_want(svc, inst->index);
+	struct spec		*old;
+	bool			 changed;
 
-	if (inst->spec != svc->spec && spec_same_run(inst->spec, svc->spec)) {
+	if (inst->spec != w->spec && spec_same_run(inst->spec, w->spec)) {
 		/* only live settings changed: the process runs on under them */
 		log_info("service %s/%u: revision %s -> %s applied live",
 		    svc->name, inst->index, inst->spec->revision,
-		    svc->spec->revision);
+		    w->spec->revision);
 		old = inst->spec;
-		inst->spec = spec_ref(svc->spec);
+		inst->spec = spec_ref(w->spec);
 		probe_respec(inst);	/* its checks still point into old */
 		spec_unref(old);
 		supervise_report(inst);
 	}
-	changed = inst->spec != svc->spec ||
-	    inst->restart_gen != svc->restart_gen;
+	changed = inst->spec != w->spec || inst->restart_gen != w->gen;
 	if (inst->pid != 0) {
 		if (inst->state == INST_STOPPING)
 			return;		/* the exit converges again */
-		if (inst->spec != svc->spec)
+		if (inst->spec != w->spec)
 			inst_stop(inst, "new revision");
-		else if (inst->restart_gen != svc->restart_gen)
+		else if (inst->restart_gen != w->gen)
 			inst_stop(inst, "restart requested");
 		else if (inst->start_gen != svc->start_gen) {
 			/* `start` of a running instance: a clean slate. */
@@ -343,7 +345,7 @@ inst_converge_run(struct inst *inst)
 	}
 	if (changed || inst->start_gen != svc->start_gen) {
 		inst_timer_clear(inst);
-		inst_renew(inst);
+		inst_renew(inst, w);
 		inst_start(inst, NULL);
 		return;
 	}
@@ -661,11 +663,11 @@ static bool
 inst_unhealthy_exited(struct inst *inst, const char *what)
 {
 	const struct svc	*svc = inst->svc;
+	const struct want	*w = assign_want(svc, inst->index);
 
 	inst->unhealthy = false;
-	if (inst_want(inst) != WANT_RUN || inst->spec != svc->spec ||
-	    inst->restart_gen != svc->restart_gen ||
-	    inst->start_gen != svc->start_gen)
+	if (inst_want(inst) != WANT_RUN || inst->spec != w->spec ||
+	    inst->restart_gen != w->gen || inst->start_gen != svc->start_gen)
 		return false;
 	if (inst->spec->m->restart.policy == RESTART_NEVER) {
 		inst->done = true;
