@@ -33,6 +33,7 @@
 static struct {
 	struct bufferevent	*bev;
 	bool			 connected;
+	bool			 synced;	/* its inventory came */
 	struct event		*retry;
 	uint64_t		 retry_ms;
 	struct event		*assign_ev;	/* deferred whole-assignment send */
@@ -139,6 +140,7 @@ agent_disconnect(const char *why)
 	if (A.connected)
 		log_warn("agent link lost: %s", why);
 	A.connected = false;
+	A.synced = false;
 	if (A.shutdown_cb != NULL && A.pid == 0) {
 		/* the agent is gone (and was not our child, or is reaped) */
 		A.shutdown_cb();
@@ -162,6 +164,7 @@ agent_handle(json_t *msg)
 		log_info("agent link up (agent pid %lld)", (long long)
 		    json_integer_value(json_object_get(msg, "pid")));
 	} else if (strcmp(type, "inventory") == 0) {
+		A.synced = true;
 		service_views_reset();
 		list = json_object_get(msg, "instances");
 		json_array_foreach(list, i, inst)
@@ -244,6 +247,7 @@ agent_assign_cb(evutil_socket_t fd, short what, void *arg)
 		    s->enabled ? "true" : "false", (long long)s->restart_gen,
 		    (long long)s->start_gen);
 		evbuffer_add(out, service_canon(s), strlen(service_canon(s)));
+		rollout_assign_print(out, s);
 		evbuffer_add(out, "}", 1);
 	}
 	evbuffer_add(out, "]}\n", 3);
@@ -339,6 +343,12 @@ bool
 agent_connected(void)
 {
 	return A.connected;
+}
+
+bool
+agent_synced(void)
+{
+	return A.connected && A.synced;
 }
 
 pid_t

@@ -12,6 +12,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <sys/types.h>
 
 #include <event2/event.h>
@@ -33,10 +34,21 @@ struct metrics_histogram {
  * state file and the agent link carry anyway. */
 struct revision {
 	char		 id[MANIFEST_REVISION_LEN + 1];
+	char		 run[MANIFEST_REVISION_LEN + 1];	/* "" until asked */
 	int64_t		 time;		/* unix ms */
 	char		*cause;
 	char		*canon;		/* canonical manifest JSON */
 };
+
+/* One instance the agent should run: see rollout.c. */
+struct slot {
+	unsigned	 index;
+	char		 rev[MANIFEST_REVISION_LEN + 1];
+	int64_t		 gen;		/* restart generation */
+	int64_t		 created;	/* wall ms */
+};
+
+struct rollout;
 
 struct service {
 	char		*name;
@@ -47,6 +59,9 @@ struct service {
 	int64_t		 start_gen;
 	struct revision	*history;	/* oldest first; the last is current */
 	size_t		 nhistory;
+	struct slot	*slots;		/* sorted by index */
+	size_t		 nslots;
+	struct rollout	*ro;		/* the last rollout; NULL: none yet */
 	json_t		**views;	/* instance views reported by the agent, by index */
 	size_t		 nviews;
 	char		*list_json;	/* cached service_to_json(s, false) text */
@@ -91,6 +106,14 @@ int		 service_delete(struct service *);
  */
 int		 service_rollback(struct service *, const char *revision,
 		    const char **result);
+/* Make revision `id` (of the history) current again, with that cause. */
+int		 service_restore(struct service *, const char *id,
+		    const char *cause, const char **result);
+/* Persist the service as it is now (slots, rollout); logs a failure. */
+int		 service_save(struct service *);
+/* The canonical text / run hash of a revision of the history, or NULL. */
+const char	*service_revision_canon(const struct service *, const char *id);
+const char	*service_run_hash(const struct service *, const char *id);
 /* The revision history, newest last: {"service","current","revisions"}. */
 json_t		*service_revisions_json(const struct service *);
 int		 service_set_enabled(struct service *, bool enabled);
@@ -124,12 +147,41 @@ void		 agent_assign(void);
 /* Ask the agent to stop every instance and exit; cb runs once it is gone. */
 void		 agent_shutdown(void (*cb)(void));
 bool		 agent_connected(void);
+/* Connected, and its inventory received: the views are the agent's. */
+bool		 agent_synced(void);
 /* The connected agent's pid as its hello gave it; 0: none. */
 pid_t		 agent_pid(void);
 json_t		*agent_to_json(void);
 void		 agent_free(void);
 /* SIGCHLD: reap a local agent we started. */
 void		 agent_reap(void);
+
+/*
+ * rollout.c: the service's slots (which revision runs at which index)
+ * and rolling replacement.
+ */
+/* Slots and rollout of `next` after an apply/restart, from `cur` (NULL:
+ * new service); next->slots and next->ro are fresh. */
+void		 rollout_plan(struct service *next, const struct service *cur);
+void		 rollout_free(struct rollout *);
+bool		 rollout_has_slot(const struct service *, unsigned index);
+/* Run a step of the service's rollout soon. */
+void		 rollout_kick(struct service *);
+/* The agent reported an instance of the service. */
+void		 rollout_views_changed(struct service *);
+/* promote, pause or resume; -ENOENT: no rollout in progress. */
+int		 rollout_control(struct service *, const char *action,
+		    char **cause);
+json_t		*rollout_to_json(const struct service *);
+bool		 rollout_active(const struct service *);
+/* The revision the last rollout replaced. */
+const char	*rollout_from(const struct service *);
+double		 rollout_progress(const struct service *);
+void		 rollout_state_print(FILE *, const struct service *);
+void		 rollout_state_load(struct service *, const json_t *state);
+struct evbuffer;
+void		 rollout_assign_print(struct evbuffer *, const struct service *);
+void		 rollout_resume_all(void);
 
 /* api.c: the HTTP API on the control socket and TCP. */
 int		 api_init(void);

@@ -82,6 +82,8 @@ service_free(struct service *s)
 	if (s == NULL)
 		return;
 	service_views_clear(s);
+	free(s->slots);
+	rollout_free(s->ro);
 	manifest_free(s->m);
 	for (size_t i = 0; i < s->nhistory; i++)
 		revision_clear(&s->history[i]);
@@ -153,10 +155,11 @@ service_state_text(const struct service *s)
 		abort();
 	fprintf(f, "{\n \"name\": \"%s\",\n \"revision\": \"%s\",\n"
 	    " \"enabled\": %s,\n \"restart_gen\": %lld,\n"
-	    " \"start_gen\": %lld,\n \"spec\": %s,\n \"history\": [",
-	    s->name, s->revision, s->enabled ? "true" : "false",
-	    (long long)s->restart_gen, (long long)s->start_gen,
-	    service_canon(s));
+	    " \"start_gen\": %lld,\n", s->name, s->revision,
+	    s->enabled ? "true" : "false", (long long)s->restart_gen,
+	    (long long)s->start_gen);
+	rollout_state_print(f, s);
+	fprintf(f, " \"spec\": %s,\n \"history\": [", service_canon(s));
 	for (i = 0; i < s->nhistory; i++) {
 		h = &s->history[i];
 		cause = json_quote(h->cause);
@@ -201,6 +204,50 @@ service_persist(const struct service *s)
 	return r;
 }
 
+/* Is revision `id` still needed by the slots or rollout of `s`? */
+static bool
+service_rev_used(const struct service *s, const char *id)
+{
+	size_t	i;
+
+	for (i = 0; i < s->nslots; i++)
+		if (strcmp(s->slots[i].rev, id) == 0)
+			return true;
+	return s->ro != NULL && rollout_active(s) &&
+	    strcmp(rollout_from(s), id) == 0;
+}
+
+/*
+ * The history after `next` becomes current: the last `deploy.history`
+ * entries of `cur` (with any older one its slots or rollout still need),
+ * then a new entry. keep[i] says which of cur's entries it shares.
+ */
+static struct revision *
+service_history_next(const struct service *cur, const struct service *next,
+    const char *cause, size_t *n, bool **keep)
+{
+	struct revision	*hist, *h;
+	size_t		 old = cur != NULL ? cur->nhistory : 0, i;
+	size_t		 limit = next->m->deploy.history;
+
+	hist = xcalloc(old + 1, sizeof(*hist));
+	*keep = xcalloc(old + 1, sizeof(**keep));
+	*n = 0;
+	for (i = 0; i < old; i++) {
+		if (i + limit < old + 1 &&
+		    !service_rev_used(next, cur->history[i].id))
+			continue;
+		(*keep)[i] = true;
+		hist[(*n)++] = cur->history[i];
+	}
+	h = &hist[(*n)++];
+	memcpy(h->id, next->revision, sizeof(h->id));
+	h->time = (int64_t)wall_ms();
+	h->cause = xstrdup(cause);
+	h->canon = manifest_canonical(next->m);
+	return hist;
+}
+
 /*
  * Apply a manifest: creates, updates or leaves the service unchanged. The
  * new state is persisted before anything in memory changes, so a failed
@@ -210,8 +257,9 @@ int
 service_apply(struct manifest *m, const char *cause, const char **result)
 {
 	struct service	*s, next;
-	struct revision	*hist, *h;
-	size_t		 n, keep, i;
+	struct revision	*hist;
+	size_t		 n, i;
+	bool		*keep;
 	int		 r;
 
 	s = service_find(m->name);
@@ -223,23 +271,17 @@ service_apply(struct manifest *m, const char *cause, const char **result)
 		*result = "unchanged";
 		return 0;
 	}
-	/* the new history: the last `deploy.history` entries, new one last */
-	n = s != NULL ? s->nhistory : 0;
-	keep = n + 1 > m->deploy.history ? m->deploy.history - 1 : n;
-	hist = xcalloc(keep + 1, sizeof(*hist));
-	if (keep > 0)
-		memcpy(hist, s->history + (n - keep), keep * sizeof(*hist));
-	h = &hist[keep];
-	memcpy(h->id, next.revision, sizeof(h->id));
-	h->time = (int64_t)wall_ms();
-	h->cause = xstrdup(cause);
-	h->canon = manifest_canonical(m);
 	next.m = m;
+	rollout_plan(&next, s);
+	hist = service_history_next(s, &next, cause, &n, &keep);
 	next.history = hist;
-	next.nhistory = keep + 1;
+	next.nhistory = n;
 	if ((r = service_persist(&next)) < 0) {
-		revision_clear(h);
+		revision_clear(&hist[n - 1]);
 		free(hist);
+		free(keep);
+		free(next.slots);
+		rollout_free(next.ro);
 		manifest_free(m);
 		return r;
 	}
@@ -251,20 +293,25 @@ service_apply(struct manifest *m, const char *cause, const char **result)
 		service_insert(s);
 		*result = "created";
 	} else {
-		for (i = 0; i < n - keep; i++)
-			revision_clear(&s->history[i]);
+		for (i = 0; i < s->nhistory; i++)
+			if (!keep[i])
+				revision_clear(&s->history[i]);
 		free(s->history);
 		manifest_free(s->m);
-		s->m = m;
-		s->history = hist;
-		s->nhistory = keep + 1;
-		memcpy(s->revision, next.revision, sizeof(s->revision));
+		free(s->slots);
+		rollout_free(s->ro);
+		*s = next;
 		service_touch(s);
 		*result = "updated";
 	}
+	free(keep);
 	s->dirty = persist_deferred;
 	log_info("service %s: %s revision %s (%s)", s->name, *result,
 	    s->revision, cause);
+	if (s->ro != NULL && rollout_active(s))
+		log_info("service %s: rollout from %s to %s", s->name,
+		    rollout_from(s), s->revision);
+	rollout_kick(s);
 	agent_assign();
 	return 0;
 }
@@ -274,9 +321,6 @@ service_rollback(struct service *s, const char *revision,
     const char **result)
 {
 	const struct revision	*h = NULL;
-	struct manifest		*m;
-	struct diags		 d = { 0 };
-	json_t			*spec;
 	char			*cause;
 	size_t			 i;
 	int			 r;
@@ -291,18 +335,74 @@ service_rollback(struct service *s, const char *revision,
 	}
 	if (h == NULL || (revision != NULL && strlen(revision) < 4))
 		return -ENOENT;
+	xasprintf(&cause, "rollback to %s", h->id);
+	r = service_restore(s, h->id, cause, result);
+	free(cause);
+	return r;
+}
+
+static const struct revision *
+service_revision(const struct service *s, const char *id)
+{
+	size_t	i;
+
+	for (i = s->nhistory; i-- > 0;)
+		if (strcmp(s->history[i].id, id) == 0)
+			return &s->history[i];
+	return NULL;
+}
+
+const char *
+service_revision_canon(const struct service *s, const char *id)
+{
+	const struct revision	*h = service_revision(s, id);
+
+	return h != NULL ? h->canon : NULL;
+}
+
+static struct manifest *
+service_revision_manifest(const struct service *s, const struct revision *h)
+{
+	struct manifest	*m;
+	struct diags	 d = { 0 };
+	json_t		*spec;
+
 	spec = json_loads(h->canon, 0, NULL);
 	m = manifest_from_json(spec, s->name, s->name, &d);
 	json_decref(spec);
-	if (m == NULL) {
-		/* a revision this droverd accepted once no longer parses */
-		diags_clear(&d);
-		return -EINVAL;
+	diags_clear(&d);
+	return m;
+}
+
+const char *
+service_run_hash(const struct service *s, const char *id)
+{
+	struct revision	*h = (struct revision *)service_revision(s, id);
+	struct manifest	*m;
+
+	if (h == NULL)
+		return NULL;
+	if (h->run[0] == '\0') {	/* computed once, when compared */
+		if ((m = service_revision_manifest(s, h)) == NULL)
+			return NULL;
+		manifest_run_hash(m, h->run);
+		manifest_free(m);
 	}
-	xasprintf(&cause, "rollback to %s", h->id);
-	r = service_apply(m, cause, result);
-	free(cause);
-	return r;
+	return h->run;
+}
+
+int
+service_restore(struct service *s, const char *id, const char *cause,
+    const char **result)
+{
+	const struct revision	*h = service_revision(s, id);
+	struct manifest		*m;
+
+	if (h == NULL)
+		return -ENOENT;
+	if ((m = service_revision_manifest(s, h)) == NULL)
+		return -EINVAL;	/* a revision droverd accepted no longer parses */
+	return service_apply(m, cause, result);
 }
 
 json_t *
@@ -333,28 +433,50 @@ service_delete(struct service *s)
 	return 0;
 }
 
-/* Change one counter or flag, persist, and roll back on failure. */
+/*
+ * Change one counter or flag, persist, and change nothing on failure. A
+ * new restart generation is a rolling restart (rollout.c).
+ */
 static int
 service_update(struct service *s, bool enabled, int64_t restart_gen,
     int64_t start_gen)
 {
-	bool	 e = s->enabled;
-	int64_t	 rg = s->restart_gen, sg = s->start_gen;
-	int	 r;
+	struct service	next = *s;
+	int		r;
 
-	s->enabled = enabled;
-	s->restart_gen = restart_gen;
-	s->start_gen = start_gen;
-	if ((r = service_persist(s)) < 0) {
-		s->enabled = e;
-		s->restart_gen = rg;
-		s->start_gen = sg;
+	next.enabled = enabled;
+	next.restart_gen = restart_gen;
+	next.start_gen = start_gen;
+	if (restart_gen != s->restart_gen)
+		rollout_plan(&next, s);
+	if ((r = service_persist(&next)) < 0) {
+		if (next.slots != s->slots) {
+			free(next.slots);
+			rollout_free(next.ro);
+		}
 		return r;
 	}
+	if (next.slots != s->slots) {
+		free(s->slots);
+		rollout_free(s->ro);
+	}
+	*s = next;
 	s->dirty = false;
 	service_touch(s);
+	rollout_kick(s);
 	agent_assign();
 	return 0;
+}
+
+int
+service_save(struct service *s)
+{
+	int	r;
+
+	service_touch(s);
+	if ((r = service_persist(s)) == 0)
+		s->dirty = false;
+	return r;
 }
 
 int
@@ -472,6 +594,7 @@ service_load(const char *path, const char *fname)
 	s->restart_gen = rg;
 	s->start_gen = sg;
 	service_load_history(s, hist);
+	rollout_state_load(s, j);
 	json_decref(j);
 	return s;
 }
@@ -695,16 +818,18 @@ service_to_json(const struct service *s, bool with_spec)
 	size_t	 i, n;
 
 	inst = json_array();
-	n = s->nviews > s->m->instances ? s->nviews : s->m->instances;
+	n = s->nslots > 0 ? s->slots[s->nslots - 1].index + 1 : 0;
+	n = s->nviews > n ? s->nviews : n;
 	for (i = 0; i < n; i++) {
 		if (i < s->nviews && s->views[i] != NULL)
 			json_array_append(inst, s->views[i]);
-		else if (i < s->m->instances)
+		else if (rollout_has_slot(s, (unsigned)i))
 			json_array_append_new(inst, view_placeholder(s, i));
 	}
-	j = json_pack("{s:s, s:s, s:b, s:i, s:o}", "name", s->name,
+	j = json_pack("{s:s, s:s, s:b, s:i, s:o, s:o}", "name", s->name,
 	    "revision", s->revision, "enabled", s->enabled,
-	    "desired_instances", (int)s->m->instances, "instances", inst);
+	    "desired_instances", (int)s->m->instances, "instances", inst,
+	    "rollout", rollout_to_json(s));
 	if (with_spec) {
 		json_object_set_new(j, "spec", manifest_to_json(s->m));
 		json_object_set_new(j, "history", service_history_json(s));
@@ -741,7 +866,7 @@ view_from_report(json_t *in)
 {
 	static const char *const keys[] = { "index", "pid", "state", "health",
 	    "health_failures", "health_last", "health_results",
-	    "restarts", "revision", "last_error", "status_text",
+	    "restarts", "revision", "gen", "last_error", "status_text",
 	    "next_start_ms", "next_start", "since" };
 	json_t	*out = json_object(), *v;
 	size_t	 i;
@@ -776,6 +901,7 @@ service_view_update(json_t *inst)
 	json_decref(s->views[index]);
 	s->views[index] = view_from_report(inst);
 	service_touch(s);
+	rollout_views_changed(s);
 }
 
 void
@@ -792,4 +918,5 @@ service_view_remove(const char *name, int64_t index)
 	service_touch(s);
 	while (s->nviews > 0 && s->views[s->nviews - 1] == NULL)
 		s->nviews--;
+	rollout_views_changed(s);
 }
