@@ -25,6 +25,7 @@ static const struct option events_longopts[] = {
 
 static const struct option rollout_longopts[] = {
 	{ "to-revision", required_argument,	NULL, 'r' },
+	{ "watch",	no_argument,		NULL, 'w' },
 	{ NULL, 0, NULL, 0 }
 };
 
@@ -61,9 +62,10 @@ const struct verb verbs[] = {
 	{ "events", 0, 0, VERB_DAEMON, verb_events, "f", events_longopts,
 	  "events [-f]",
 	  "print what happened, one event a line (-f: and follow)" },
-	{ "rollout", 2, 2, VERB_DAEMON, verb_rollout, "", rollout_longopts,
-	  "rollout history|undo [--to-revision R] SERVICE",
-	  "a service's revisions; undo: back to the previous one (or R)" },
+	{ "rollout", 2, 2, VERB_DAEMON, verb_rollout, "w", rollout_longopts,
+	  "rollout history|undo [--to-revision R]|status [--watch]|promote|"
+	  "pause|resume SERVICE",
+	  "revisions and rollouts; undo: back to the previous revision" },
 	{ "validate", 1, -1, 0, verb_validate, NULL, NULL,
 	  "validate FILE|DIR ...",
 	  "check manifests offline, printing every problem" },

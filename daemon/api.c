@@ -375,6 +375,49 @@ api_service_rollback(struct api_req *r)
 }
 
 static void
+api_service_rollout(struct api_req *r)
+{
+	struct service	*s;
+	json_t		*j;
+
+	if ((s = api_service(r)) == NULL)
+		return;
+	if (json_is_null(j = rollout_to_json(s))) {
+		json_decref(j);
+		api_error(r, 404, "not_found", NULL, "%s has had no rollout",
+		    s->name);
+		return;
+	}
+	json_object_set_new(j, "service", json_string(s->name));
+	api_reply(r, 200, j);
+}
+
+/* POST .../rollout/promote|pause|resume: the last path segment says. */
+static void
+api_service_rollout_control(struct api_req *r)
+{
+	struct service	*s;
+	const char	*uri, *action;
+	char		*cause;
+	int		 rc;
+
+	if ((s = api_service(r)) == NULL)
+		return;
+	uri = evhttp_request_get_uri(r->req);
+	action = strrchr(uri, '/') + 1;
+	if ((rc = rollout_control(s, action, &cause)) == 0) {
+		api_reply(r, 200, json_pack("{s:s, s:s, s:o}", "service",
+		    s->name, "result", action, "rollout",
+		    rollout_to_json(s)));
+		return;
+	}
+	api_error(r, rc == -ENOENT || rc == -EBUSY ? 409 : 400,
+	    rc == -ENOENT || rc == -EBUSY ? "conflict" : "bad_request", NULL,
+	    "%s", cause);
+	free(cause);
+}
+
+static void
 api_instances(struct api_req *r)
 {
 	json_t	*list = json_array(), *svc, *inst;
@@ -479,6 +522,10 @@ static const struct api_route api_routes[] = {
 	{ EVHTTP_REQ_GET,    "/api/v1/services/{name}/logs",    api_service_logs, false },
 	{ EVHTTP_REQ_GET,    "/api/v1/services/{name}/revisions", api_service_revisions, false },
 	{ EVHTTP_REQ_POST,   "/api/v1/services/{name}/rollback", api_service_rollback, true },
+	{ EVHTTP_REQ_GET,    "/api/v1/services/{name}/rollout", api_service_rollout, false },
+	{ EVHTTP_REQ_POST,   "/api/v1/services/{name}/rollout/promote", api_service_rollout_control, true },
+	{ EVHTTP_REQ_POST,   "/api/v1/services/{name}/rollout/pause", api_service_rollout_control, true },
+	{ EVHTTP_REQ_POST,   "/api/v1/services/{name}/rollout/resume", api_service_rollout_control, true },
 	{ EVHTTP_REQ_GET,    "/api/v1/instances",               api_instances, false },
 	{ EVHTTP_REQ_GET,    "/api/v1/agents",                  api_agents, false },
 	{ EVHTTP_REQ_POST,   "/api/v1/shutdown",                api_shutdown, true },
