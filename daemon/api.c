@@ -382,7 +382,8 @@ api_service_rollout(struct api_req *r)
 
 	if ((s = api_service(r)) == NULL)
 		return;
-	if (json_is_null(j = rollout_to_json(s))) {
+	j = rollout_to_json(s);
+	if (json_is_null(j)) {
 		json_decref(j);
 		api_error(r, 404, "not_found", NULL, "%s has had no rollout",
 		    s->name);

@@ -47,7 +47,7 @@ cleanup() {
 	for p in $(marked_pids); do kill -9 "$p" 2>/dev/null; done
 	if [ "$rc" -ne 0 ] && [ "$rc" -ne 77 ]; then
 		log "FAILED (exit $rc); droverd log:"
-		tail -n 60 "$TMP/droverd.log" >&2 2>/dev/null
+		tail -n "${LOG_LINES:-60}" "$TMP/droverd.log" >&2 2>/dev/null
 	fi
 	rm -rf "$TMP"
 	exit "$rc"
