@@ -273,6 +273,7 @@ main(int argc, char **argv)
 		rc = 1;
 		goto out;
 	}
+	rollout_resume_all();
 	/* Problems with the manifests still reach the starting terminal. */
 	if (d.manifests_dir != NULL)
 		service_apply_dir(d.manifests_dir, true);

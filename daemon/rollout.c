@@ -599,13 +599,13 @@ ro_remove_old(struct service *s, const struct ro_count *c, unsigned limit)
 
 	/* with creation capped (canary), keep the total at `instances` */
 	keep_min = limit < n ? n - limit : 0;
-	left = c->old + c->spare;
+	left = c->old;
 	removable = (int64_t)c->old_ready + c->cur_healthy +
 	    c->spare_healthy - ((int64_t)n -
 	    (int64_t)(s->m->deploy.max_unavailable < n ?
 	    s->m->deploy.max_unavailable : n));
 	for (pass = 0; pass < 2; pass++) {
-		for (i = s->nslots; i-- > 0 && left > keep_min;) {
+		for (i = s->nslots; i-- > 0 && (pass == 1 || left > keep_min);) {
 			sl = &s->slots[i];
 			if (slot_current(s, sl) != (pass == 1) ||
 			    (pass == 1 && sl->index < n))
@@ -621,7 +621,7 @@ ro_remove_old(struct service *s, const struct ro_count *c, unsigned limit)
 				removable--;
 			}
 			slot_remove(s, i);
-			left--;
+			left -= pass == 0;
 			changed = true;
 		}
 	}
