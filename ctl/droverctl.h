@@ -80,6 +80,8 @@ int		 verb_logs(struct ctl *);
 int		 verb_events(struct ctl *);
 int		 verb_diff(struct ctl *);
 int		 verb_rollout(struct ctl *);
+/* verb-rollout.c: one line about a service's rollout object. */
+void		 rollout_print_line(const char *svc, const json_t *rollout);
 int		 verb_completion(struct ctl *);
 
 /* main.c: print "droverctl: MSG" and the verb's usage; returns CTL_USAGE. */

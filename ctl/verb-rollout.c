@@ -83,13 +83,13 @@ rollout_undo(struct ctl *ctl, const char *svc)
 	return e;
 }
 
-/* One line: "svc: running, 2/4 new healthy (50%) from A to B: msg". */
-static void
-rollout_print(const char *svc, const json_t *ro)
+/* One line: "rollout svc: running, 2/4 new healthy (50%), A -> B: msg". */
+void
+rollout_print_line(const char *svc, const json_t *ro)
 {
 	const char	*msg = json_string_value(json_object_get(ro, "message"));
 
-	printf("%s: %s%s, %lld/%lld new healthy (%.0f%%), %s -> %s%s%s\n",
+	printf("rollout %s: %s%s, %lld/%lld new healthy (%.0f%%), %s -> %s%s%s\n",
 	    svc, json_is_true(json_object_get(ro, "rollback")) ?
 	    "rollback " : "",
 	    json_string_value(json_object_get(ro, "state")),
@@ -146,7 +146,7 @@ rollout_status(struct ctl *ctl, const char *svc, bool watch)
 		    ctl->output == OUTPUT_JSON, &ro);
 		free(path);
 		if (e == CTL_OK && ro != NULL)
-			rollout_print(svc, ro);
+			rollout_print_line(svc, ro);
 		json_decref(ro);
 		return e;
 	}
@@ -161,7 +161,7 @@ rollout_status(struct ctl *ctl, const char *svc, bool watch)
 				putchar('\n');
 				fflush(stdout);
 			} else
-				rollout_print(svc, ro);
+				rollout_print_line(svc, ro);
 		}
 		json_decref(last);
 		last = ro;

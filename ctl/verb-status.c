@@ -173,6 +173,23 @@ print_table(const json_t *services)
 	table_free(t);
 }
 
+/* Under the table, a line per rollout in progress or failed. */
+static void
+print_rollouts(const json_t *services)
+{
+	const json_t	*svc, *ro;
+	const char	*st;
+	size_t		 i;
+
+	json_array_foreach(services, i, svc) {
+		ro = json_object_get(svc, "rollout");
+		st = str(ro, "state", "");
+		if (json_is_true(json_object_get(ro, "active")) ||
+		    strcmp(st, "failed") == 0)
+			rollout_print_line(str(svc, "name", "?"), ro);
+	}
+}
+
 /* The answer as {"services": [...]}: as sent, or wrapping one service. */
 static json_t *
 services_of(json_t *answer, bool one)
@@ -209,8 +226,10 @@ verb_status(struct ctl *ctl)
 		wrapped = json_pack("{s:O}", "services", services);
 		output_json(wrapped);
 		json_decref(wrapped);
-	} else
+	} else {
 		print_table(services);
+		print_rollouts(services);
+	}
 	json_decref(services);
 	json_decref(answer);
 	return CTL_OK;

@@ -19,8 +19,8 @@
  *   drover_instance_health_failures{service,instance} gauge, failed
  *       probes in a row
  *   drover_health_check_duration_seconds{service}     histogram
- *   drover_rollout_progress{service}                  gauge, 0 to 1; no
- *       samples while drover runs no rollouts
+ *   drover_rollout_progress{service}                  gauge, 0 to 1, one
+ *       sample per service while a rollout of it runs
  *   drover_events_total, drover_event_streams,
  *   drover_event_streams_dropped_total                the event stream
  *   process_*{process="droverd"|"agent"}              from /proc
@@ -210,10 +210,15 @@ metrics_health_rollout(struct evbuffer *out)
 		metrics_histogram_samples(out,
 		    "drover_health_check_duration_seconds",
 		    D->services[i]->name, &D->services[i]->health_durations);
-	/* Samples come with rollouts: one per service while one runs. */
+	/* One sample per service while a rollout of it runs. */
 	metrics_family(out, "drover_rollout_progress", "gauge",
 	    "Share of the service's instances the running rollout has "
 	    "replaced, 0 to 1.");
+	for (i = 0; i < D->nservices; i++)
+		if (rollout_active(D->services[i]))
+			evbuffer_add_printf(out, "drover_rollout_progress"
+			    "{service=\"%s\"} %.4g\n", D->services[i]->name,
+			    rollout_progress(D->services[i]));
 }
 
 static void
