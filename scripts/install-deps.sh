@@ -23,4 +23,4 @@ $SUDO apt-get install -y -qq --no-install-recommends \
     libpsl-dev libkrb5-dev libldap-dev libsasl2-dev libzstd-dev \
     libbrotli-dev \
     chromium fonts-dejavu-core prometheus passwd util-linux \
-    dpkg-dev man-db groff-base bash-completion >/dev/null
+    dpkg-dev man-db groff-base bash-completion wrk >/dev/null
