@@ -1,13 +1,15 @@
 /*
  * agent.h — drover-agent's internal interfaces: the service table
  * (assign.c), shared revisions (spec.c), the instance state machine
- * (supervise.c), health checks (probe*.c), process creation (spawn.c),
- * instances' output (logs.c), the agent link (server.c) and the
- * process-wide state (main.c).
+ * (supervise.c), health checks (probe*.c), readiness notification and
+ * the watchdog (notify.c), listen sockets (listen.c), process creation
+ * (spawn.c), instances' output (logs.c), the agent link (server.c) and
+ * the process-wide state (main.c).
  *
  * Ownership: the service table owns every struct svc; a svc owns its
- * instances (svc->inst[index]); a spec (one parsed revision) is shared by
- * reference between the svc that wants it and the instances that run it.
+ * instances (svc->inst[index]) and its bound listen sockets
+ * (svc->listen); a spec (one parsed revision) is shared by reference
+ * between the svc that wants it and the instances that run it.
  */
 #ifndef DROVER_AGENT_H
 #define DROVER_AGENT_H
@@ -20,6 +22,7 @@
 #include <jansson.h>
 
 #include "manifest.h"
+#include "notify-msg.h"
 #include "restart.h"
 
 /* spec.c: one parsed revision of a service, shared by reference. */
@@ -60,6 +63,7 @@ struct svc {
 	struct inst	**inst;		/* by index; NULL where none */
 	unsigned	  ninst;	/* size of inst[] */
 	unsigned	  live;		/* non-NULL entries of inst[] */
+	struct listen_sock *listen;	/* bound sockets (listen.c) */
 };
 
 enum inst_state {
@@ -73,6 +77,13 @@ enum inst_state {
 	INST_BACKOFF,
 	INST_FAILED,
 	INST_CRASHLOOP,
+};
+
+/* What an instance with readiness.notify said of its readiness. */
+enum inst_notified {
+	NOTIFIED_NOTHING,	/* no READY=1 since the exec or RELOADING=1 */
+	NOTIFIED_READY,		/* READY=1 */
+	NOTIFIED_STOPPING,	/* STOPPING=1: not ready until the next exec */
 };
 
 /* One instance (service, index). Kept small: there may be thousands. */
@@ -99,6 +110,10 @@ struct inst {
 	bool		 done;		/* exited by policy: left alone */
 	bool		 spawn_failed;	/* the child failed before its exec */
 	bool		 unhealthy;	/* stopping because a probe said so */
+	enum inst_notified notified;	/* readiness.notify */
+	pid_t		 main_pid;	/* MAINPID= (recorded), 0: none */
+	char		*status_text;	/* the last STATUS=, or NULL */
+	struct event	*watchdog;	/* readiness.watchdog deadline */
 };
 
 /* cgroup.c: one cgroup v2 per instance, where it is writable. */
@@ -116,6 +131,14 @@ char		*cgroup_check_limits(const struct manifest *);
  */
 int		 cgroup_open(const char *svc, unsigned index,
 		    const struct manifest *, char **cause);
+/*
+ * The instance whose cgroup holds process `pid`: its service's name
+ * (into svc, len bytes) and index. -ENOENT when the process is in no
+ * instance's cgroup, -ENOTSUP without cgroups, another negative errno
+ * when /proc cannot tell (the process is gone).
+ */
+int		 cgroup_pid_instance(pid_t pid, char *svc, size_t len,
+		    unsigned *index);
 /* SIGKILL every process left in the cgroup. */
 void		 cgroup_kill(int dirfd);
 /* Close the fd and remove the directory (once its last process died). */
@@ -152,6 +175,8 @@ void		 assign_load(void);
 struct svc	*assign_find(const char *name);
 /* What the assignment wants at that index, or NULL: no instance. */
 const struct want *assign_want(const struct svc *, unsigned index);
+/* The instance whose main process is `pid` (a scan), or NULL. */
+struct inst	*assign_find_pid(pid_t pid);
 /* Is every instance of the service ready (depends_on is satisfied)? */
 bool		 assign_svc_ready(const struct svc *);
 /* Converge every instance held in `waiting` (a dependency changed). */
@@ -174,7 +199,8 @@ json_t		*supervise_json(const struct inst *);
 void		 supervise_report(const struct inst *);
 /*
  * Readiness decided by probes: running <-> ready, `why` completing the
- * log line. Returns true when the state changed (and was reported).
+ * log line; with readiness.notify, ready also needs READY=1. Returns
+ * true when the state changed (and was reported).
  */
 bool		 supervise_set_ready(struct inst *, bool ready,
 		    const char *why);
@@ -183,12 +209,16 @@ bool		 supervise_set_ready(struct inst *, bool ready,
  * passed): stop it; its exit then counts as a crash (backoff, limit).
  */
 void		 supervise_unhealthy(struct inst *, const char *why);
+/* A message on NOTIFY_SOCKET from one of the instance's processes. */
+void		 supervise_notify(struct inst *, const struct notify_msg *);
 /*
  * The environment of the instance's processes (malloc'd array; its
  * strings belong to the agent or to *own, which the caller frees with
- * strv_free).
+ * strv_free): the agent's, the instance's, then `extra` (malloc'd
+ * "NAME=value" strings, or NULL), which it takes over.
  */
-char		**supervise_env(const struct inst *, char ***own);
+char		**supervise_env(const struct inst *, char **extra,
+		    char ***own);
 
 /*
  * probe.c: health checks. Each instance whose spec has probes gets a
@@ -203,6 +233,8 @@ void		 probe_init(void);
 void		 probe_cleanup(void);
 /* Does readiness wait for a probe (startup or readiness)? */
 bool		 probe_gates_ready(const struct manifest *);
+/* Do the probes let the instance be ready (true when none gates it)? */
+bool		 probe_ready(const struct inst *);
 /* The process exec'd: start the checks of its spec. */
 void		 probe_start(struct inst *);
 /* The process stops or is gone: abandon the checks, keep the results. */
@@ -230,7 +262,45 @@ int		 logs_output_fd(struct inst *, bool *owned);
 /* Read what is left in the pipe, then close and free everything. */
 void		 logs_free(struct logs *);
 
+/*
+ * notify.c: the NOTIFY_SOCKET server, <run dir>/notify.sock, and the
+ * watchdog deadlines.
+ */
+/* Bind the socket and watch it; 0 or a negative errno. */
+int		 notify_open(const char *path);
+void		 notify_close(void);
+/* The socket's path (NULL before notify_open). */
+const char	*notify_socket_path(void);
+/* The instance process `pid` belongs to (cgroup, or process group), or
+ * NULL. */
+struct inst	*notify_sender(pid_t pid);
+/* (Re)start the instance's watchdog deadline; none without a watchdog. */
+void		 notify_watchdog_arm(struct inst *);
+void		 notify_watchdog_stop(struct inst *);
+
+/*
+ * listen.c: the service's `listen` sockets, bound once and kept across
+ * restarts and revisions that keep the address.
+ */
+struct listen_sock;
+/*
+ * The fds of m->listen's entries, in order, into fds[m->nlisten],
+ * binding those not bound yet. 0, or a negative errno with a malloc'd
+ * *cause ("listen http 127.0.0.1:8080: Address already in use").
+ */
+int		 listen_get(struct svc *, const struct manifest *m, int *fds,
+		    char **cause);
+/* Close the sockets that no revision of the service or its instances
+ * lists any more. */
+void		 listen_prune(struct svc *);
+void		 listen_free_all(struct svc *);
+
 /* spawn.c: fork/exec with hygiene. */
+/* At most this many fds passed (LISTEN_FDS), and pid slots. */
+#define SPAWN_FDS_MAX		64
+#define SPAWN_PID_SLOTS		2
+/* Room a pid slot has: the decimal pid and a NUL. */
+#define SPAWN_PID_LEN		12
 struct spawn_req {
 	char *const	*argv;
 	char *const	*envp;
@@ -240,6 +310,14 @@ struct spawn_req {
 	const char	*user;		/* NULL: no switch */
 	const char	*group;
 	int		 cgroup_fd;	/* > 0: the cgroup to start in */
+	const int	*fds;		/* given to the child as 3, 4, ... */
+	unsigned	 nfds;		/* at most SPAWN_FDS_MAX */
+	/*
+	 * Where the child writes its own pid (SPAWN_PID_LEN bytes each,
+	 * e.g. after "LISTEN_PID=" in envp): only it knows it before its
+	 * exec. NULL: unused.
+	 */
+	char		*pid_slots[SPAWN_PID_SLOTS];
 };
 /* Early, so that the fd it keeps is a low one. */
 int		 spawn_init(void);

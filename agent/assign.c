@@ -127,6 +127,7 @@ svc_free(struct svc *svc)
 	}
 	for (i = 0; i < svc->ninst; i++)
 		supervise_free(svc->inst[i]);
+	listen_free_all(svc);
 	free(svc->inst);
 	want_clear(svc);
 	spec_unref(svc->spec);
@@ -454,6 +455,7 @@ assign_service(const struct assign_entry *e)
 	spec_unref(svc->spec);
 	svc->spec = sp;
 	svc->assigned = true;
+	listen_prune(svc);
 	svc->enabled = e->enabled;
 	svc->start_gen = e->start_gen;
 }
@@ -483,6 +485,22 @@ assign_find(const char *name)
 	size_t	pos;
 
 	return svc_find(name, &pos);
+}
+
+struct inst *
+assign_find_pid(pid_t pid)
+{
+	size_t		i;
+	unsigned	j;
+
+	for (i = 0; i < nsvcs; i++) {
+		for (j = 0; j < svcs[i]->ninst; j++) {
+			if (svcs[i]->inst[j] != NULL &&
+			    svcs[i]->inst[j]->pid == pid)
+				return svcs[i]->inst[j];
+		}
+	}
+	return NULL;
 }
 
 bool

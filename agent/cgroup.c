@@ -30,6 +30,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -57,6 +58,7 @@ struct cgroup_dead {
 
 static struct {
 	char			*base;		/* <own>/drover/<key>; NULL: off */
+	char			*procs_base;	/* the same, as /proc/PID/cgroup says */
 	bool			 has_kill;	/* cgroup.kill exists */
 	bool			 ctl[nitems(cgroup_wanted)];
 	int			 inotify;
@@ -255,6 +257,9 @@ cgroup_setup(void)
 		free(root);
 		return why;
 	}
+	xasprintf(&cg.procs_base, "%s/drover/%016" PRIx64,
+	    strcmp(rel, "/") == 0 ? "" : rel,
+	    hash64(agent.state_dir, strlen(agent.state_dir)));
 	/* Below a mount of a subtree, paths are relative to its root. */
 	rlen = strcmp(root, "/") == 0 ? 0 : strlen(root);
 	if (rlen > 0 && strncmp(rel, root, rlen) == 0)
@@ -266,7 +271,8 @@ cgroup_setup(void)
 	if ((r = mkdir_p(cg.base, 0755)) != 0) {
 		xasprintf(&why, "%s: %s", cg.base, strerror(-r));
 		free(cg.base);
-		cg.base = NULL;
+		free(cg.procs_base);
+		cg.base = cg.procs_base = NULL;
 	} else
 		cgroup_enable_controllers(own, top);
 	free(top);
@@ -349,6 +355,59 @@ bool
 cgroup_enabled(void)
 {
 	return cg.base != NULL;
+}
+
+/* "<svc>.<index>" (maybe followed by "/...") into its parts. */
+static int
+cgroup_parse_leaf(const char *s, char *svc, size_t len, unsigned *index)
+{
+	const char	*dot, *end;
+	char		*e;
+	unsigned long	 v;
+
+	end = s + strcspn(s, "/");
+	for (dot = end; dot > s && dot[-1] != '.'; dot--)
+		;
+	if (dot <= s + 1 || (size_t)(dot - 1 - s) >= len || dot == end)
+		return -ENOENT;
+	errno = 0;
+	v = strtoul(dot, &e, 10);
+	if (e != end || errno != 0 || v > UINT_MAX)
+		return -ENOENT;
+	memcpy(svc, s, (size_t)(dot - 1 - s));
+	svc[dot - 1 - s] = '\0';
+	*index = (unsigned)v;
+	return 0;
+}
+
+int
+cgroup_pid_instance(pid_t pid, char *svc, size_t len, unsigned *index)
+{
+	char	 path[64], *line = NULL;
+	size_t	 cap = 0, blen;
+	ssize_t	 n;
+	FILE	*f;
+	int	 r = -ENOENT;
+
+	if (cg.procs_base == NULL)
+		return -ENOTSUP;
+	snprintf(path, sizeof(path), "/proc/%ld/cgroup", (long)pid);
+	if ((f = fopen(path, "re")) == NULL)
+		return -errno;
+	blen = strlen(cg.procs_base);
+	while (r == -ENOENT && (n = getline(&line, &cap, f)) != -1) {
+		if (n > 0 && line[n - 1] == '\n')
+			line[n - 1] = '\0';
+		if (strncmp(line, "0::", 3) != 0)
+			continue;
+		if (strncmp(line + 3, cg.procs_base, blen) == 0 &&
+		    line[3 + blen] == '/')
+			r = cgroup_parse_leaf(line + 4 + blen, svc, len, index);
+		break;
+	}
+	free(line);
+	fclose(f);
+	return r;
 }
 
 static bool
@@ -597,5 +656,6 @@ cgroup_cleanup(void)
 	if (cg.base != NULL)
 		rmdir(cg.base);		/* fails while instances remain */
 	free(cg.base);
-	cg.base = NULL;
+	free(cg.procs_base);
+	cg.base = cg.procs_base = NULL;
 }

@@ -3,8 +3,11 @@
  * signals, start-up and shutdown.
  *
  * Start-up: refuse to start when another agent answers on the socket,
- * load the persisted assignment (so supervision does not wait for
- * droverd), listen, tell systemd and a waiting parent we are ready.
+ * open the instances' NOTIFY_SOCKET, load the persisted assignment (so
+ * supervision does not wait for droverd), listen, tell systemd
+ * (READY=1, STATUS=) and a waiting parent we are ready.
+ * The agent's own NOTIFY_SOCKET (systemd's) is never passed to
+ * instances: spawn.c drops it from their environment.
  * Shutdown (SIGTERM, SIGINT or a "shutdown" message): stop listening,
  * stop every instance, leave the loop once the last child is reaped,
  * free everything.
@@ -202,7 +205,7 @@ agent_shutdown(const char *why)
 	if (agent.shutting_down)
 		return;
 	log_info("shutting down: %s", why);
-	sd_notify(0, "STOPPING=1");
+	sd_notify(0, "STOPPING=1\nSTATUS=stopping the instances");
 	agent.shutting_down = true;
 	server_close_listener();
 	assign_converge_all();
@@ -274,6 +277,7 @@ cleanup(struct event **sigs, size_t nsigs)
 
 	server_free();
 	assign_free_all();
+	notify_close();
 	supervise_cleanup();
 	probe_cleanup();
 	cgroup_cleanup();
@@ -328,9 +332,9 @@ main(int argc, char **argv)
 	static const int	 sigs[] = { SIGTERM, SIGINT, SIGHUP };
 	struct options		 o = { .level = LOG_LEVEL_INFO };
 	struct event		*ev[nitems(sigs)] = { NULL };
-	char			*cause = NULL;
+	char			*cause = NULL, *path;
 	size_t			 i;
-	int			 ready_fd = -1, status = 0;
+	int			 ready_fd = -1, status = 0, r;
 
 	parse_args(argc, argv, &o);
 	sanitize_fds();
@@ -356,8 +360,17 @@ main(int argc, char **argv)
 	cgroup_init();
 	probe_init();
 
+	xasprintf(&path, "%s/notify.sock", agent.run_dir);
+	if ((r = notify_open(path)) != 0) {
+		log_error("cannot listen on %s: %s", path, strerror(-r));
+		status = 1;
+		agent_shutdown("cannot listen for notifications");
+	}
+	free(path);
 	assign_load();
-	if (server_listen(agent.sock_path, &cause) != 0) {
+	if (status != 0)
+		;
+	else if (server_listen(agent.sock_path, &cause) != 0) {
 		log_error("cannot listen: %s", cause);
 		free(cause);
 		status = 1;
@@ -365,7 +378,7 @@ main(int argc, char **argv)
 	} else {
 		log_info("listening on %s (pid %ld)", agent.sock_path,
 		    (long)getpid());
-		sd_notify(0, "READY=1");
+		sd_notify(0, "READY=1\nSTATUS=supervising");
 		if (ready_fd != -1 && write(ready_fd, "r", 1) == -1)
 			log_warn("cannot tell the parent we are ready");
 	}

@@ -202,7 +202,7 @@ exec_spawn(const struct check *c, int outfd, int *pidfd, char **cause)
 	char			**envp, **own, *workdir = NULL;
 	pid_t			 pid;
 
-	envp = supervise_env(inst, &own);
+	envp = supervise_env(inst, NULL, &own);
 	if (m->workdir != NULL)
 		workdir = manifest_expand(m, m->workdir, inst->index);
 	memset(&req, 0, sizeof(req));

@@ -636,6 +636,13 @@ health_ready(const struct health *h)
 	return true;
 }
 
+bool
+probe_ready(const struct inst *inst)
+{
+	return !probe_gates_ready(inst->spec->m) ||
+	    (inst->health != NULL && health_ready(inst->health));
+}
+
 /*
  * "http 503 after 12 ms"; with `kind`, and several checks, the kind
  * first: "readiness: http 503 after 12 ms".

@@ -31,7 +31,13 @@
  * kernels, other architectures) it moves itself there first thing.
  *
  * Every fd the agent holds is close-on-exec, so a child gets 0, 1, 2
- * and nothing else.
+ * and nothing else, except the fds a request passes (listen sockets):
+ * the child dups those to 3, 4, ... (not close-on-exec) once its
+ * stdio is set up. In clone mode its private fd table is then a copy up
+ * to the highest passed fd, the gaps below it closed (a spawn with
+ * passed fds costs more with many instances; one without does not).
+ * Only the child knows its pid before the exec, so it writes it into
+ * the request's pid slots (LISTEN_PID=, WATCHDOG_PID= in its envp).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -67,6 +73,7 @@ struct spawn_child {
 	gid_t			*groups;
 	int			 ngroups;
 	bool			 in_cgroup;	/* created in req->cgroup_fd */
+	int			 sorted[SPAWN_FDS_MAX];	/* req->fds, ascending */
 	int			 errpipe;	/* fork mode: write end */
 	size_t			 errlen;	/* clone mode: shared result */
 	char			 err[SPAWN_MSG_MAX];
@@ -268,6 +275,71 @@ spawn_child_cgroup(struct spawn_child *c)
 	close(fd);
 }
 
+/*
+ * Clone mode: take a private fd table holding only the agent's low fds
+ * and the passed ones (the table is shared with the parent until then).
+ */
+#ifndef SPAWN_USE_FORK
+static void
+spawn_child_unshare(struct spawn_child *c)
+{
+	unsigned	i, n = c->req->nfds, lo = (unsigned)spawn_keep + 1;
+
+	if (n == 0) {
+		if (close_range(lo, ~0U, CLOSE_RANGE_UNSHARE) == -1)
+			spawn_child_fail(c, "close_range", NULL, errno);
+		return;
+	}
+	if (close_range((unsigned)c->sorted[n - 1] + 1, ~0U,
+	    CLOSE_RANGE_UNSHARE) == -1)
+		spawn_child_fail(c, "close_range", NULL, errno);
+	for (i = 0; i < n; i++) {
+		if ((unsigned)c->sorted[i] > lo)
+			close_range(lo, (unsigned)c->sorted[i] - 1, 0);
+		lo = (unsigned)c->sorted[i] + 1;
+	}
+}
+#endif
+
+/* The passed fds to 3, 4, ..., through copies above them. */
+static void
+spawn_child_fds(struct spawn_child *c)
+{
+	const struct spawn_req	*r = c->req;
+	int			 tmp[SPAWN_FDS_MAX];
+	unsigned		 i;
+
+	for (i = 0; i < r->nfds; i++) {
+		tmp[i] = fcntl(r->fds[i], F_DUPFD_CLOEXEC, 3 + (int)r->nfds);
+		if (tmp[i] == -1)
+			spawn_child_fail(c, "dup", "listen socket", errno);
+	}
+	for (i = 0; i < r->nfds; i++) {
+		if (dup2(tmp[i], 3 + (int)i) == -1)
+			spawn_child_fail(c, "dup2", "listen socket", errno);
+	}
+}
+
+/* The child's pid, in decimal, into every pid slot. */
+static void
+spawn_child_pid(struct spawn_child *c)
+{
+	char		d[SPAWN_PID_LEN];
+	long		pid = syscall(SYS_getpid);
+	size_t		n = 0, i, k;
+
+	do
+		d[n++] = (char)('0' + pid % 10);
+	while ((pid /= 10) > 0 && n < sizeof(d) - 1);
+	for (k = 0; k < SPAWN_PID_SLOTS; k++) {
+		if (c->req->pid_slots[k] == NULL)
+			continue;
+		for (i = 0; i < n; i++)
+			c->req->pid_slots[k][i] = d[n - 1 - i];
+		c->req->pid_slots[k][n] = '\0';
+	}
+}
+
 static int
 spawn_child_main(void *arg)
 {
@@ -280,13 +352,9 @@ spawn_child_main(void *arg)
 
 	spawn_child_cgroup(c);
 #ifndef SPAWN_USE_FORK
-	/*
-	 * Created sharing the parent's fd table (no copy of a thousand
-	 * pidfds); take a private one holding only the agent's low fds.
-	 */
-	if (close_range((unsigned)spawn_keep + 1, ~0U,
-	    CLOSE_RANGE_UNSHARE) == -1)
-		spawn_child_fail(c, "close_range", NULL, errno);
+	/* Created sharing the parent's fd table (no copy of a thousand
+	 * pidfds): a private one now. */
+	spawn_child_unshare(c);
 #endif
 	memset(&dfl, 0, sizeof(dfl));
 	dfl.sa_handler = SIG_DFL;
@@ -295,6 +363,8 @@ spawn_child_main(void *arg)
 	if (setpgid(0, 0) == -1)
 		spawn_child_fail(c, "setpgid", NULL, errno);
 	spawn_child_stdio(c);
+	spawn_child_fds(c);
+	spawn_child_pid(c);
 	if (r->nofile != 0)
 		rl.rlim_cur = rl.rlim_max = (rlim_t)r->nofile;
 	if (setrlimit(RLIMIT_NOFILE, &rl) == -1)
@@ -441,6 +511,30 @@ spawn_clone(struct spawn_child *c, int *pidfd)
 }
 #endif
 
+/* The passed fds, ascending, checked: above the child's low fds. */
+static int
+spawn_sort_fds(const struct spawn_req *r, int *sorted, char **cause)
+{
+	unsigned	i, j;
+	int		fd;
+
+	if (r->nfds > SPAWN_FDS_MAX) {
+		xasprintf(cause, "%u fds to pass (at most %d)", r->nfds,
+		    SPAWN_FDS_MAX);
+		return -EINVAL;
+	}
+	for (i = 0; i < r->nfds; i++) {
+		if ((fd = r->fds[i]) <= spawn_keep) {
+			xasprintf(cause, "fd %d cannot be passed", fd);
+			return -EINVAL;
+		}
+		for (j = i; j > 0 && sorted[j - 1] > fd; j--)
+			sorted[j] = sorted[j - 1];
+		sorted[j] = fd;
+	}
+	return 0;
+}
+
 pid_t
 spawn_start(const struct spawn_req *r, int *pidfd, char **cause)
 {
@@ -453,6 +547,8 @@ spawn_start(const struct spawn_req *r, int *pidfd, char **cause)
 	c.errpipe = -1;
 	*pidfd = -1;
 	*cause = NULL;
+	if ((err = spawn_sort_fds(r, c.sorted, cause)) < 0)
+		return err;
 	if ((r->user != NULL || r->group != NULL) &&
 	    (err = spawn_resolve_ids(r, &c, cause)) < 0)
 		return err;

@@ -27,20 +27,42 @@
  * shape and reports the instance to every connected droverd.
  *
  * Readiness: an instance is ready once its exec succeeded, unless its
- * spec has a startup or readiness probe: then it stays running until
- * the probes say it is ready, and moves between running and ready as
- * they say. An instance stopped because a probe said so counts as a
- * crash when it has exited: the restart policy (never: it stays
- * exited), the backoff and the limit apply.
+ * spec has a startup or readiness probe, or readiness.notify: then it
+ * stays running until it is ready, and moves between running and ready
+ * as the probes and its notifications say. With both, both must agree:
+ * ready once READY=1 was received and the probes pass (startup passed,
+ * readiness passing); either one failing (a probe failing, RELOADING=1
+ * until the next READY=1) makes it running again. STOPPING=1 makes it
+ * running until its next exec, notify or not. Notifications come from
+ * notify.c (supervise_notify), only from the instance's own processes;
+ * STATUS= is kept as status_text until the next exec.
+ *
+ * An instance stopped because a probe said so, or because its watchdog
+ * (readiness.watchdog: a WATCHDOG=1 at least that often from the exec
+ * on) expired or it sent WATCHDOG=trigger, counts as a crash when it
+ * has exited: the restart policy (never: it stays exited), the backoff
+ * and the limit apply.
+ *
+ * MAINPID= is checked (the pid must be one of the instance's processes)
+ * and recorded, but the agent goes on watching the process it started:
+ * when that one exits, the instance has exited (and whatever is left of
+ * it is killed), whatever MAINPID said.
+ *
+ * An instance of a service with `listen` gets the service's sockets
+ * (listen.c) as fds 3... with LISTEN_FDS, LISTEN_FDNAMES and LISTEN_PID;
+ * a socket that cannot be bound fails the instance, like a missing
+ * binary.
  *
  * Invariants: pid != 0 exactly while a process of ours is unreaped, and
  * then pidfd is open and exit_ev armed on it; a timer is armed only in
- * backoff, crashloop or stopping; probes run only in running and ready;
- * nothing here polls. A crash restart
+ * backoff, crashloop or stopping; probes run, and the watchdog is armed
+ * (only with readiness.watchdog), only in running and ready; nothing
+ * here polls. A crash restart
  * with no delay happens inside the exit callback: that is the restart
  * latency path, so logging and reporting come after the spawn.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -149,11 +171,13 @@ supervise_free(struct inst *inst)
 		agent.nprocs--;
 	}
 	inst_timer_clear(inst);
+	notify_watchdog_stop(inst);
 	probe_free(inst->health);
 	cgroup_release(inst->svc->name, inst->index, inst->cgfd);
 	logs_free(inst->logs);
 	spec_unref(inst->spec);
 	free(inst->last_error);
+	free(inst->status_text);
 	free(inst);
 }
 
@@ -179,7 +203,8 @@ supervise_json(const struct inst *inst)
 	json_object_set_new(o, "gen", json_integer(inst->restart_gen));
 	json_object_set_new(o, "last_error", inst->last_error ?
 	    json_string(inst->last_error) : json_null());
-	json_object_set_new(o, "status_text", json_null());
+	json_object_set_new(o, "status_text", inst->status_text ?
+	    json_string(inst->status_text) : json_null());
 	json_object_set_new(o, "next_start_ms", json_integer((json_int_t)next));
 	json_object_set_new(o, "next_start", json_integer(next > 0 ?
 	    (json_int_t)(wall_ms() + next) : 0));
@@ -221,8 +246,10 @@ inst_set_state(struct inst *inst, enum inst_state to, const char *fmt, ...)
 			wake_ev = event_new(agent.base, -1, 0, wake_cb, NULL);
 		event_active(wake_ev, EV_TIMEOUT, 0);
 	}
-	if (to != INST_RUNNING && to != INST_READY)
+	if (to != INST_RUNNING && to != INST_READY) {
 		probe_stop(inst);
+		notify_watchdog_stop(inst);
+	}
 	log_msg(to == INST_FAILED || to == INST_CRASHLOOP ? LOG_LEVEL_WARN :
 	    LOG_LEVEL_INFO, "service %s/%u: %s -> %s%s%s%s", inst->svc->name,
 	    inst->index, inst_state_names[from], inst_state_names[to],
@@ -300,6 +327,7 @@ inst_renew(struct inst *inst, const struct want *w)
 		spec_unref(inst->spec);
 		inst->spec = spec_ref(w->spec);
 		inst->restarts = 0;
+		listen_prune(svc);	/* the old revision's may go */
 	} else if (inst->restart_gen != w->gen)
 		inst->restarts++;
 	inst->restart_gen = w->gen;
@@ -390,29 +418,64 @@ supervise_converge(struct inst *inst)
 	}
 }
 
+static bool
+env_same_key(const char *a, const char *b)
+{
+	size_t	klen = strcspn(a, "=");
+
+	return strncmp(a, b, klen + 1) == 0;
+}
+
+/* own + extra (both NULL-terminated, malloc'd), extra's keys winning. */
+static char **
+env_override(char **own, char **extra)
+{
+	size_t	i, j, n = 0, no, ne;
+
+	if (extra == NULL)
+		return own;
+	for (no = 0; own[no] != NULL; no++)
+		;
+	for (ne = 0; extra[ne] != NULL; ne++)
+		;
+	own = xreallocarray(own, no + ne + 1, sizeof(*own));
+	for (i = 0; i < no; i++) {
+		for (j = 0; j < ne && !env_same_key(own[i], extra[j]); j++)
+			;
+		if (j < ne)
+			free(own[i]);
+		else
+			own[n++] = own[i];
+	}
+	for (j = 0; j < ne; j++)
+		own[n++] = extra[j];
+	own[n] = NULL;
+	free(extra);
+	return own;
+}
+
 /*
  * The environment of an instance's processes: the agent's own (less
- * what belongs to the agent) overridden by the instance's variables.
+ * what belongs to the agent) overridden by the instance's variables,
+ * themselves overridden by `extra` (taken over).
  */
 char **
-supervise_env(const struct inst *inst, char ***ienv)
+supervise_env(const struct inst *inst, char **extra, char ***ienv)
 {
 	char *const	*base = spawn_base_env();
 	char		**own, **envp;
-	size_t		  i, j, n = 0, nb, ni, klen;
+	size_t		  i, j, n = 0, nb, ni;
 
-	own = manifest_instance_env(inst->spec->m, inst->index);
+	own = env_override(manifest_instance_env(inst->spec->m, inst->index),
+	    extra);
 	for (nb = 0; base[nb] != NULL; nb++)
 		;
 	for (ni = 0; own[ni] != NULL; ni++)
 		;
 	envp = xcalloc(nb + ni + 1, sizeof(*envp));
 	for (i = 0; i < nb; i++) {
-		klen = strcspn(base[i], "=");
-		for (j = 0; j < ni; j++) {
-			if (strncmp(own[j], base[i], klen + 1) == 0)
-				break;
-		}
+		for (j = 0; j < ni && !env_same_key(base[i], own[j]); j++)
+			;
 		if (j == ni)
 			envp[n++] = base[i];
 	}
@@ -420,6 +483,57 @@ supervise_env(const struct inst *inst, char ***ienv)
 		envp[n++] = own[j];
 	*ienv = own;
 	return envp;
+}
+
+/* "NAME=" with room for the pid the child writes into *slot. */
+static char *
+env_pid_slot(const char *name, char **slot)
+{
+	size_t	n = strlen(name);
+	char	*e = xcalloc(1, n + 1 + SPAWN_PID_LEN);
+
+	memcpy(e, name, n);
+	e[n] = '=';
+	*slot = e + n + 1;
+	return e;
+}
+
+/*
+ * What the agent tells the process (malloc'd, NULL-terminated):
+ * NOTIFY_SOCKET with readiness.notify or a watchdog, WATCHDOG_USEC and
+ * WATCHDOG_PID with one, LISTEN_FDS, LISTEN_FDNAMES and LISTEN_PID with
+ * listen sockets; the pids are filled in by the child (req->pid_slots).
+ */
+static char **
+inst_env_extra(const struct inst *inst, struct spawn_req *req)
+{
+	const struct manifest	*m = inst->spec->m;
+	char			**v = xcalloc(7, sizeof(*v)), *names;
+	size_t			  n = 0, i, len = 1;
+
+	if ((m->readiness.notify || m->readiness.watchdog_ms > 0) &&
+	    notify_socket_path() != NULL)
+		xasprintf(&v[n++], "NOTIFY_SOCKET=%s", notify_socket_path());
+	if (m->readiness.watchdog_ms > 0) {
+		xasprintf(&v[n++], "WATCHDOG_USEC=%" PRIu64,
+		    m->readiness.watchdog_ms * 1000);
+		v[n++] = env_pid_slot("WATCHDOG_PID", &req->pid_slots[0]);
+	}
+	if (m->nlisten == 0)
+		return v;
+	xasprintf(&v[n++], "LISTEN_FDS=%zu", m->nlisten);
+	for (i = 0; i < m->nlisten; i++)
+		len += strlen(m->listen[i].name) + 1;
+	names = xcalloc(1, len);
+	for (i = 0; i < m->nlisten; i++) {
+		if (i > 0)
+			strcat(names, ":");
+		strcat(names, m->listen[i].name);
+	}
+	xasprintf(&v[n++], "LISTEN_FDNAMES=%s", names);
+	free(names);
+	v[n++] = env_pid_slot("LISTEN_PID", &req->pid_slots[1]);
+	return v;
 }
 
 /* Its cgroup, made at the first start after it had none. */
@@ -450,18 +564,22 @@ inst_spawn(struct inst *inst, int *pidfd, char **cause)
 	size_t			 i;
 	pid_t			 pid;
 	bool			 owned;
-	int			 r;
+	int			 r, fds[SPAWN_FDS_MAX];
 
 	if ((r = inst_cgroup(inst, cause)) < 0)
 		return r;
+	if (m->nlisten > 0 && (r = listen_get(inst->svc, m, fds, cause)) < 0)
+		return r == -EAGAIN ? -EADDRNOTAVAIL : r;	/* no retry */
+	memset(&req, 0, sizeof(req));
 	argv = xcalloc(m->ncommand + 1, sizeof(*argv));
 	for (i = 0; i < m->ncommand; i++)
 		argv[i] = manifest_expand(m, m->command[i], inst->index);
-	envp = supervise_env(inst, &ienv);
+	envp = supervise_env(inst, inst_env_extra(inst, &req), &ienv);
 	if (m->workdir != NULL)
 		workdir = manifest_expand(m, m->workdir, inst->index);
 
-	memset(&req, 0, sizeof(req));
+	req.fds = fds;
+	req.nfds = (unsigned)m->nlisten;
 	req.argv = argv;
 	req.envp = envp;
 	req.workdir = workdir;
@@ -522,6 +640,10 @@ inst_start(struct inst *inst, const char *why)
 	if (inst_held(inst))
 		return;
 	inst->unhealthy = false;
+	inst->notified = NOTIFIED_NOTHING;
+	inst->main_pid = 0;
+	free(inst->status_text);
+	inst->status_text = NULL;
 	pid = inst_spawn(inst, &pidfd, &cause);
 	if (pid == -EAGAIN) {
 		/* No process could be made: retried like a crash, later. */
@@ -554,16 +676,29 @@ inst_start(struct inst *inst, const char *why)
 		inst_set_error(inst, cause);
 		return;
 	}
-	/* Readiness notification is not implemented yet. */
 	inst_set_state(inst, INST_RUNNING, "pid %ld", (long)pid);
-	if (!probe_gates_ready(inst->spec->m))
+	if (!probe_gates_ready(inst->spec->m) &&
+	    !inst->spec->m->readiness.notify)
 		inst_set_state(inst, INST_READY, NULL);
 	probe_start(inst);
+	notify_watchdog_arm(inst);
+}
+
+/* Do its notifications let the instance be ready? */
+static bool
+inst_notify_ready(const struct inst *inst)
+{
+	if (inst->notified == NOTIFIED_STOPPING)
+		return false;
+	return !inst->spec->m->readiness.notify ||
+	    inst->notified == NOTIFIED_READY;
 }
 
 bool
 supervise_set_ready(struct inst *inst, bool ready, const char *why)
 {
+	if (ready && !inst_notify_ready(inst))
+		return false;	/* READY=1 will tell */
 	if (inst->state == INST_RUNNING && ready)
 		inst_set_state(inst, INST_READY, "%s", why);
 	else if (inst->state == INST_READY && !ready)
@@ -571,6 +706,60 @@ supervise_set_ready(struct inst *inst, bool ready, const char *why)
 	else
 		return false;
 	return true;
+}
+
+/* STATUS= text: kept, and reported when it changed. */
+static bool
+inst_set_status(struct inst *inst, const char *text)
+{
+	if (inst->status_text != NULL && strcmp(inst->status_text, text) == 0)
+		return false;
+	free(inst->status_text);
+	inst->status_text = xstrdup(text);
+	return true;
+}
+
+void
+supervise_notify(struct inst *inst, const struct notify_msg *m)
+{
+	bool	report = false;
+
+	if (inst->pid == 0 || inst->state == INST_STOPPING)
+		return;
+	if (m->has_status)
+		report = inst_set_status(inst, m->status);
+	if (m->mainpid > 0 && m->mainpid != inst->main_pid) {
+		inst->main_pid = m->mainpid;
+		log_info("service %s/%u: MAINPID=%ld recorded (pid %ld stays "
+		    "the one watched)", inst->svc->name, inst->index,
+		    (long)m->mainpid, (long)inst->pid);
+	}
+	if (m->watchdog && inst->watchdog != NULL)
+		notify_watchdog_arm(inst);
+	if (m->watchdog_trigger) {
+		supervise_unhealthy(inst, "watchdog triggered "
+		    "(WATCHDOG=trigger)");
+		return;
+	}
+	if (m->reloading && inst->notified == NOTIFIED_READY &&
+	    inst->spec->m->readiness.notify) {
+		inst->notified = NOTIFIED_NOTHING;
+		report &= !supervise_set_ready(inst, false, "RELOADING=1");
+	}
+	if (m->ready && inst->notified == NOTIFIED_NOTHING) {
+		inst->notified = NOTIFIED_READY;
+		if (probe_ready(inst))
+			report &= !supervise_set_ready(inst, true, "READY=1");
+		else
+			log_info("service %s/%u: READY=1; the probes are yet "
+			    "to pass", inst->svc->name, inst->index);
+	}
+	if (m->stopping && inst->notified != NOTIFIED_STOPPING) {
+		inst->notified = NOTIFIED_STOPPING;
+		report &= !supervise_set_ready(inst, false, "STOPPING=1");
+	}
+	if (report)
+		supervise_report(inst);
 }
 
 void

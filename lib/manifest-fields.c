@@ -94,7 +94,8 @@ static const struct manifest_field fields[] = {
 	  .change = MANIFEST_CHANGE_SCALE,
 	  .doc = "number of instances" },
 	{ .path = "listen", .type = MFT_LISTEN, .offset = M(listen),
-	  .offset2 = M(nlisten), .def = "[]", .change = MANIFEST_CHANGE_ROLLOUT,
+	  .offset2 = M(nlisten), .def = "[]", .max = 64,
+	  .change = MANIFEST_CHANGE_ROLLOUT,
 	  .doc = "sockets bound once, passed to every instance (LISTEN_FDS)" },
 	{ .path = "ports.base", .type = MFT_PORT, .offset = M(port_base),
 	  .def = "null", .min = 1, .max = 65535,
@@ -506,8 +507,9 @@ manifest_field_bounds(const struct manifest_field *f, char *buf, size_t len)
 		    "not SERVICE, INSTANCE or PORT");
 		break;
 	case MFT_LISTEN:
-		bappend(buf, len, &off, "unique names [A-Za-z0-9_.-]+; "
-		    "address HOST:PORT, [V6]:PORT or unix:/PATH");
+		bappend(buf, len, &off, "at most %" PRIu64 " entries, unique "
+		    "names [A-Za-z0-9_.-]+; address HOST:PORT, [V6]:PORT or "
+		    "unix:/PATH", f->max);
 		break;
 	case MFT_ENUM:
 	case MFT_CHOICE:

@@ -759,6 +759,11 @@ decode_listen(struct mdec *dec, const struct manifest_field *f, void *base,
 		    "a list of {name, address}");
 		return;
 	}
+	if (n->n > f->max) {
+		mdec_error_at(dec, n, path, "%zu sockets (expected at most "
+		    "%" PRIu64 ")", n->n, f->max);
+		return;
+	}
 	v = xcalloc(n->n + 1, sizeof(*v));
 	for (i = 0; i < n->n; i++) {
 		p = path_index(path, i);
