@@ -2,6 +2,9 @@
  * verb-status.c — `droverctl status [SERVICE]`: every service (or one) and
  * its instances, one row per instance, or the API's JSON with -o json.
  *
+ * The last column, MESSAGE, is the instance's last_error, or else its
+ * status_text (the last STATUS= it sent on NOTIFY_SOCKET).
+ *
  * The JSON always has the shape {"services": [service...]}: the list is
  * printed as droverd sent it, and one service is wrapped, without the
  * fields only its detail view has ("spec", "history"), so that scripts
@@ -16,7 +19,7 @@
 
 static const char *const status_headers[] = {
 	"SERVICE", "INSTANCE", "PID", "STATE", "HEALTH", "RESTARTS",
-	"REVISION", "SINCE", "LAST ERROR"
+	"REVISION", "SINCE", "MESSAGE"
 };
 
 static const char *
@@ -127,7 +130,8 @@ add_instance(struct table *t, const char *svc, const json_t *inst)
 	cells[5] = restarts;
 	cells[6] = rev;
 	cells[7] = age;
-	cells[8] = str(inst, "last_error", "");
+	/* what went wrong, else what the instance says of itself */
+	cells[8] = str(inst, "last_error", str(inst, "status_text", ""));
 	table_add(t, cells);
 }
 
