@@ -8,7 +8,8 @@
 # instance's (the test's own systemd-notify) changes nothing. Only
 # instances with readiness.notify (or a watchdog) get NOTIFY_SOCKET.
 # RELOADING=1 makes it running until READY=1 again, STOPPING=1 running
-# for good.
+# for good. With a readiness probe too, it is ready only while both say
+# so.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib-supervise.sh"
 command -v systemd-notify >/dev/null || skip "systemd-notify is not installed"
@@ -30,6 +31,10 @@ script mute.sh 'echo "NOTIFY_SOCKET=$NOTIFY_SOCKET"; exec sleep 100000'
 service mute "[\"$TMP/mute.sh\"]" 'readiness: {notify: true}'
 script plain.sh 'echo "NOTIFY_SOCKET=${NOTIFY_SOCKET-unset}"; exec sleep 100000'
 service plain "[\"$TMP/plain.sh\"]"
+# notify and a readiness probe: both must agree.
+script both.sh 'systemd-notify --ready; exec sleep 100000'
+service both "[\"$TMP/both.sh\"]" 'readiness: {notify: true}' \
+	"health: {readiness: {exec: {command: [test, -e, \"$TMP/probe-ok\"]}, interval: 200ms, timeout: 200ms}}"
 start_droverd
 wait_for "plain ready" all_ready plain 1
 wait_state warm 0 running
@@ -77,6 +82,18 @@ wait_state warm 0 ready
 touch "$TMP/go-warm.stop"
 wait_state warm 0 running
 [ "$(inst status_text warm 0)" = "going away" ] || fail "status_text is '$(inst status_text warm 0)'"
+
+# both: READY=1 was sent, but the probe fails: running until it passes;
+# then the probe alone moves it.
+wait_for "both's READY=1" grep -q "service both/0: READY=1; the probes are yet to pass" "$TMP/droverd.log"
+sleep 0.5
+inst_is both 0 running || fail "both is $(inst state both 0) with its probe failing"
+touch "$TMP/probe-ok"
+wait_state both 0 ready
+rm "$TMP/probe-ok"
+wait_state both 0 running
+touch "$TMP/probe-ok"
+wait_state both 0 ready
 
 # mute never says anything: still running, never restarted.
 inst_is mute 0 running || fail "mute is $(inst state mute 0)"
