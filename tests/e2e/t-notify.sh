@@ -101,8 +101,8 @@ inst_is mute 0 running || fail "mute is $(inst state mute 0)"
 [ -z "$(inst status_text mute 0)" ] || fail "mute has a status_text"
 
 # A restart clears what the last process said.
+rm -f "$TMP"/go-warm*	# (the old process no longer looks)
 ctl restart warm >/dev/null || fail "restart warm failed"
-rm -f "$TMP"/go-warm*
 wait_for "a new warm process" bash -c "[ \"\$(\"$DROVER_BIN/droverctl\" -o json status warm | python3 -c 'import json,sys; print(json.load(sys.stdin)[\"services\"][0][\"instances\"][0][\"pid\"])')\" != $pid ]"
 wait_state warm 0 running
 [ -z "$(inst status_text warm 0)" ] || fail "status_text survived a restart: $(inst status_text warm 0)"
