@@ -23,6 +23,7 @@ draining = threading.Event()
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     timeout = 2
+    wbufsize = 65536    # headers and body in one write: no Nagle stall
 
     def do_GET(self):
         body = ("ok %s\n" % ME).encode()
