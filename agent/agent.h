@@ -245,6 +245,9 @@ void		 probe_stop(struct inst *);
  */
 void		 probe_respec(struct inst *);
 void		 probe_free(struct health *);
+/* probe-stats.c: every check's duration, batched to droverd. */
+void		 probe_stats_add(const char *svc, uint32_t ms);
+void		 probe_stats_cleanup(void);
 /* Adds health, health_failures, health_last and health_results. */
 void		 probe_json(const struct inst *, json_t *);
 

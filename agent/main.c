@@ -280,6 +280,7 @@ cleanup(struct event **sigs, size_t nsigs)
 	notify_close();
 	supervise_cleanup();
 	probe_cleanup();
+	probe_stats_cleanup();
 	cgroup_cleanup();
 	spawn_cleanup();
 	for (i = 0; i < nsigs; i++) {

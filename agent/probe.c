@@ -544,6 +544,7 @@ health_record(struct health *h, const struct check *c, bool ok,
 		h->nring++;
 	r->time = wall_ms();
 	r->duration_ms = (uint32_t)(now - c->begun);
+	probe_stats_add(h->inst->svc->name, r->duration_ms);
 	r->ok = ok;
 	r->roles = (uint8_t)c->roles;
 	r->type = (uint8_t)c->p->type;

@@ -150,6 +150,25 @@ agent_disconnect(const char *why)
 		agent_schedule_retry();
 }
 
+/* {"svc": [ms...]}: into each service's health check histogram. */
+static void
+agent_probe_durations(json_t *services)
+{
+	struct service	*s;
+	const char	*name;
+	json_t		*list, *ms;
+	size_t		 i;
+
+	json_object_foreach(services, name, list) {
+		if ((s = service_find(name)) == NULL || !json_is_array(list))
+			continue;
+		json_array_foreach(list, i, ms)
+			if (json_is_integer(ms) && json_integer_value(ms) >= 0)
+				metrics_observe(&s->health_durations,
+				    (double)json_integer_value(ms) / 1000);
+	}
+}
+
 static void
 agent_handle(json_t *msg)
 {
@@ -171,6 +190,8 @@ agent_handle(json_t *msg)
 			service_view_update(inst);
 	} else if (strcmp(type, "instance") == 0) {
 		service_view_update(msg);
+	} else if (strcmp(type, "probe_durations") == 0) {
+		agent_probe_durations(json_object_get(msg, "services"));
 	} else if (strcmp(type, "removed") == 0) {
 		if (json_unpack(msg, "{s:s, s:I}", "service", &svc, "index",
 		    &index) == 0)
