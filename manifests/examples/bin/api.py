@@ -8,7 +8,7 @@ Once serving, it tells drover it is ready: READY=1 on NOTIFY_SOCKET, the
 sd_notify(3) protocol (one datagram), with a STATUS= line that
 `droverctl status` shows.
 
-GET /  -> {"instance": "api/0", "loaded": N}
+GET /  -> {"instance": "api/0", "version": "1", "loaded": N}
 """
 import json
 import os
@@ -16,6 +16,7 @@ import socket
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 DATA = os.environ.get("DATA", "/tmp/drover-example")
+VERSION = os.environ.get("VERSION", "")
 ME = "%s/%s" % (os.environ.get("SERVICE", "api"), os.environ.get("INSTANCE", "0"))
 
 
@@ -46,7 +47,8 @@ def loaded():
 
 class Handler(BaseHTTPRequestHandler):
     def do_GET(self):
-        body = json.dumps({"instance": ME, "loaded": loaded()}).encode()
+        body = json.dumps({"instance": ME, "version": VERSION,
+                           "loaded": loaded()}).encode()
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(body)))
