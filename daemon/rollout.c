@@ -316,7 +316,11 @@ rollout_plan(struct service *next, const struct service *cur)
 	if (roll) {
 		ro = ro_new(next->name);
 		ro->state = RO_RUNNING;
-		if (ro_active(cur->ro))
+		/* what to go back to: the last revision that rolled out (a
+		 * rollback in progress is going back to it) */
+		if (ro_active(cur->ro) && cur->ro->rollback)
+			memcpy(ro->from, cur->ro->to, sizeof(ro->from));
+		else if (ro_active(cur->ro))
 			memcpy(ro->from, cur->ro->from, sizeof(ro->from));
 		else
 			memcpy(ro->from, cur->revision, sizeof(ro->from));
