@@ -3,8 +3,16 @@
  * (assign.c), shared revisions (spec.c), the instance state machine
  * (supervise.c), health checks (probe*.c), readiness notification and
  * the watchdog (notify.c), listen sockets (listen.c), process creation
- * (spawn.c), instances' output (logs.c), the agent link (server.c) and
- * the process-wide state (main.c).
+ * (spawn.c), instances' output (logs.c), the agent link (server.c), the
+ * keeper (keeper.c) and the worker's side of it (hold.c, fdmsg.c), the
+ * record of instances and adoption (adopt.c), and the process-wide state
+ * (main.c).
+ *
+ * The agent runs as two processes of this binary: the keeper, a small
+ * child subreaper that holds what must outlive the worker (output pipes,
+ * listen sockets, the agent's lock) and starts the worker again when it
+ * dies; and the worker, everything else. A new worker adopts the
+ * instances a former one left running (adopt.c).
  *
  * Ownership: the service table owns every struct svc; a svc owns its
  * instances (svc->inst[index]) and its bound listen sockets
@@ -114,6 +122,9 @@ struct inst {
 	pid_t		 main_pid;	/* MAINPID= (recorded), 0: none */
 	char		*status_text;	/* the last STATUS=, or NULL */
 	struct event	*watchdog;	/* readiness.watchdog deadline */
+	bool		 adopted;	/* pid is a former worker's process */
+	pid_t		 start_pid;	/* the pid start_time was read for */
+	uint64_t	 start_time;	/* of pid, /proc/PID/stat field 22 */
 };
 
 /* cgroup.c: one cgroup v2 per instance, where it is writable. */
@@ -139,6 +150,12 @@ int		 cgroup_open(const char *svc, unsigned index,
  */
 int		 cgroup_pid_instance(pid_t pid, char *svc, size_t len,
 		    unsigned *index);
+/*
+ * Remove what a previous run of this agent left: empty cgroups go, and
+ * the processes of one that `keep` does not claim (by its name,
+ * "<service>.<index>") are killed.
+ */
+void		 cgroup_sweep(bool (*keep)(const char *name));
 /* SIGKILL every process left in the cgroup. */
 void		 cgroup_kill(int dirfd);
 /* Close the fd and remove the directory (once its last process died). */
@@ -157,10 +174,19 @@ struct agent {
 	char			*log_path;	/* the agent's own, when daemonized */
 	unsigned		 nprocs;	/* processes not yet reaped */
 	bool			 shutting_down;
+	bool			 handing_off;	/* leaving the instances running */
+	char			*self;		/* the binary, to exec again */
+	char			**argv;		/* its options, less internal ones */
 };
 extern struct agent	agent;
 
 void		 agent_shutdown(const char *why);
+/* The keeper asked: leave the loop without stopping any instance. */
+void		 agent_handoff(void);
+/* The keeper died: become the keeper, keeping every held fd. */
+void		 agent_keeper_lost(void);
+/* Replace the agent's binaries in place (the keeper does it). */
+void		 agent_upgrade(const char *why);
 /* Exit the loop once shutting down, no child and no cgroup left. */
 void		 agent_check_done(void);
 
@@ -179,6 +205,8 @@ const struct want *assign_want(const struct svc *, unsigned index);
 struct inst	*assign_find_pid(pid_t pid);
 /* Is every instance of the service ready (depends_on is satisfied)? */
 bool		 assign_svc_ready(const struct svc *);
+/* Call fn for every instance. */
+void		 assign_foreach(void (*fn)(struct inst *, void *), void *);
 /* Converge every instance held in `waiting` (a dependency changed). */
 void		 assign_wake_waiting(void);
 /* Converge every instance again (after shutdown was requested). */
@@ -211,6 +239,17 @@ bool		 supervise_set_ready(struct inst *, bool ready,
 void		 supervise_unhealthy(struct inst *, const char *why);
 /* A message on NOTIFY_SOCKET from one of the instance's processes. */
 void		 supervise_notify(struct inst *, const struct notify_msg *);
+const char	*supervise_state_name(enum inst_state);
+enum inst_state	 supervise_state_parse(const char *);
+/*
+ * Take over a process a former worker left (adopt.c checked it is the
+ * one recorded), in `state` (running or ready). `keepers`: it is the
+ * keeper's child, and the keeper tells its exit; otherwise its pidfd does.
+ */
+void		 supervise_adopt(struct inst *, pid_t, int pidfd,
+		    enum inst_state state, bool keepers);
+/* An adopted process ended: its wait status, or -1 when unknown. */
+void		 supervise_adopted_exit(struct inst *, int status);
 /*
  * The environment of the instance's processes (malloc'd array; its
  * strings belong to the agent or to *own, which the caller frees with
@@ -264,6 +303,66 @@ struct logs;
 int		 logs_output_fd(struct inst *, bool *owned);
 /* Read what is left in the pipe, then close and free everything. */
 void		 logs_free(struct logs *);
+void		 logs_cleanup(void);
+
+/* adopt.c: the record of instances, and adopting what it names. */
+void		 adopt_init(void);
+/* Read the record a former worker wrote (before the assignment). */
+void		 adopt_load(void);
+/* A new instance takes its record: counters, and its process if alive. */
+void		 adopt_restore(struct inst *);
+/* Kill what no record explained, drop what nobody took. */
+void		 adopt_finish(void);
+/* An instance changed: the record is rewritten after this loop pass. */
+void		 adopt_touch(void);
+/* Rewrite it now. */
+void		 adopt_flush(void);
+void		 adopt_free(void);
+
+/* keeper.c: the agent's top process. */
+struct keeper_args {
+	char		 *self;		/* the binary */
+	char		**argv;		/* the agent's options */
+	char		 *logs_dir;
+	char		 *log_path;	/* NULL: stderr */
+	int		  ready_fd;	/* a waiting parent's pipe, or -1 */
+	int		  lock_fd;	/* the agent's lock, or -1 */
+	int		  state_fd;	/* re-exec'd: what it held, or -1 */
+};
+int		 keeper_main(struct keeper_args *);
+
+/* fdmsg.c: text messages with fds, between the keeper and the worker. */
+#define FDMSG_FDS_MAX	4
+/* 0 or a negative errno; flags for sendmsg (MSG_DONTWAIT). */
+int		 fdmsg_send(int sock, const char *text, const int *fds,
+		    size_t nfds, int flags);
+/* Length (text NUL-terminated), 0 at EOF, or a negative errno. */
+ssize_t		 fdmsg_recv(int sock, char *buf, size_t cap, int flags,
+		    int *fds, size_t *nfds);
+
+/* hold.c: the worker's side of the keeper. */
+/* Read the keeper's hand-over (before the loop). 0 or -errno. */
+int		 hold_init(int sock);
+/* Listen for the keeper's messages (once agent.base exists). */
+void		 hold_start(void);
+bool		 hold_connected(void);
+/* Have the keeper hold these fds under key (they stay the caller's). */
+int		 hold_put(const char *key, const int *fds, size_t nfds);
+/* The fds handed over under key (now the caller's); how many. */
+size_t		 hold_take(const char *key, int *fds, size_t max);
+/* The keeper closes what it holds under key. */
+void		 hold_drop(const char *key);
+/* Close and drop what was handed over and nobody took. */
+void		 hold_drop_untaken(void);
+/* How a process ended while no worker ran (from the hand-over). */
+int		 hold_exit_status(pid_t, int *status);
+/* The keeper may forget how pid ended. */
+void		 hold_forget(pid_t);
+/* "ready", "bye", "upgrade". */
+void		 hold_message(const char *what);
+/* What the keeper holds, for a keeper exec'd from this worker: a memfd. */
+int		 hold_save(void);
+void		 hold_free(void);
 
 /*
  * notify.c: the NOTIFY_SOCKET server, <run dir>/notify.sock, and the

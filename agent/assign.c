@@ -503,6 +503,18 @@ assign_find_pid(pid_t pid)
 	return NULL;
 }
 
+void
+assign_foreach(void (*fn)(struct inst *, void *), void *arg)
+{
+	size_t		i;
+	unsigned	k;
+
+	for (i = 0; i < nsvcs; i++)
+		for (k = 0; k < svcs[i]->ninst; k++)
+			if (svcs[i]->inst[k] != NULL)
+				fn(svcs[i]->inst[k], arg);
+}
+
 bool
 assign_svc_ready(const struct svc *svc)
 {

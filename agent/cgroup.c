@@ -210,24 +210,24 @@ cgroup_enable_controllers(const char *own, const char *top)
 }
 
 /*
- * Remove what a previous run of this agent left. Its instances that still
- * run (it was killed) cannot be re-adopted yet: their output pipes died
- * with it. They are killed, so that the assignment does not start a
- * second, supervised copy beside an unsupervised one (which would, for
- * one, hold its port).
+ * Remove what a previous run of this agent left. The processes of a
+ * cgroup that no adopted instance claims are killed, so that the
+ * assignment does not start a second, supervised copy beside an
+ * unsupervised one (which would, for one, hold its port).
  */
-static void
-cgroup_sweep(void)
+void
+cgroup_sweep(bool (*keep)(const char *name))
 {
 	struct dirent	*de;
 	DIR		*d;
 	int		 dfd, fd;
 
-	if ((d = opendir(cg.base)) == NULL)
+	if (cg.base == NULL || (d = opendir(cg.base)) == NULL)
 		return;
 	dfd = dirfd(d);
 	while ((de = readdir(d)) != NULL) {
 		if (de->d_type != DT_DIR || de->d_name[0] == '.' ||
+		    keep(de->d_name) ||
 		    unlinkat(dfd, de->d_name, AT_REMOVEDIR) == 0 ||
 		    errno != EBUSY)
 			continue;
@@ -348,7 +348,6 @@ cgroup_init(void)
 	    "children of the cgroup" : "SIGKILL to every member",
 	    *list ? list : "none");
 	free(path);
-	cgroup_sweep();
 }
 
 bool

@@ -31,6 +31,16 @@
  * per process where /run/systemd/journal/stdout exists; elsewhere the
  * instance writes to its file, with one warning per agent run.
  *
+ * The pipe outlives the agent's worker too: both ends are given to the
+ * keeper (hold_put, key "logs/<service>.<index>"), which drains it while
+ * no worker runs, and a new worker takes them back (hold_take). So that a
+ * worker killed at any instant loses no output, what is read is first
+ * copied out of the pipe without consuming it (tee into a scratch pipe),
+ * and then moved from the pipe into the file (splice, at the file's
+ * size: the keeper appends the same way): the bytes leave the pipe only
+ * as they land in the file. Where the kernel cannot splice into the file
+ * it is read and written as plainly as before.
+ *
  * Invariants: a struct logs exists only with its pipe open and its read
  * event added; fd is -1 or the open .log file whose size is `size`; full
  * only with that file open.
@@ -69,6 +79,8 @@ struct logs {
 
 static char	logs_buf[LOGS_READ_MAX];
 static int	logs_have_journal = -1;	/* unknown yet */
+static int	logs_peek[2] = { -1, -1 };	/* the scratch pipe for tee */
+static bool	logs_no_splice;		/* copy with read and write */
 
 /* <logs dir>/<service>.<index>.log, with ".N" for N > 0. */
 static char *
@@ -110,6 +122,20 @@ logs_recovered(struct logs *l)
 	l->lost = 0;
 }
 
+/* Consume n peeked bytes from the pipe without writing them anywhere. */
+static void
+logs_skip(struct logs *l, size_t n)
+{
+	char	junk[4096];
+	ssize_t	r;
+
+	if (logs_no_splice)
+		return;		/* read already consumed them */
+	while (n > 0 && (r = read(l->rfd, junk, n < sizeof(junk) ? n :
+	    sizeof(junk))) > 0)
+		n -= (size_t)r;
+}
+
 /* A file found over max is taken as full: rotated on the next output. */
 static int
 logs_open(struct logs *l, uint64_t max)
@@ -118,7 +144,7 @@ logs_open(struct logs *l, uint64_t max)
 	char		*path = logs_path(l, 0);
 	int		 fd, err;
 
-	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+	fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
 	err = errno;
 	free(path);
 	if (fd == -1)
@@ -190,12 +216,38 @@ logs_cut(const struct logs *l, const char *buf, size_t len, uint64_t max)
 	return len;
 }
 
+/* Move n bytes (already peeked) from the pipe to the end of the file. */
+static ssize_t
+logs_move(struct logs *l, const char *buf, size_t n)
+{
+	loff_t	off = (loff_t)l->size;
+	ssize_t	w;
+	int	err;
+
+	if (!logs_no_splice) {
+		w = splice(l->rfd, NULL, l->fd, &off, n, SPLICE_F_NONBLOCK);
+		if (w >= 0 || errno != EINVAL) {
+			/* what did not fit (disk full) is dropped */
+			err = errno;
+			logs_skip(l, w < 0 ? n : n - (size_t)w);
+			errno = err;
+			return w;
+		}
+	}
+	/* No splice into this file: written first, then consumed. */
+	w = pwrite(l->fd, buf, n, (off_t)l->size);
+	err = errno;
+	logs_skip(l, n);
+	errno = err;
+	return w;
+}
+
 static void
 logs_put(struct logs *l, const char *buf, size_t n, uint64_t max)
 {
 	ssize_t	w;
 
-	w = write(l->fd, buf, n);
+	w = logs_move(l, buf, n);
 	if (w < 0 || (size_t)w < n)
 		logs_lose(l, n - (w < 0 ? 0 : (size_t)w), "write",
 		    w < 0 ? errno : ENOSPC);
@@ -221,12 +273,14 @@ logs_write(struct logs *l, const char *buf, size_t len)
 
 	while (len > 0) {
 		if (l->fd == -1 && (r = logs_open(l, m->logs.max_size)) != 0) {
+			logs_skip(l, len);
 			logs_lose(l, len, "open", -r);
 			return;
 		}
 		if (l->full) {
 			logs_rotate(l, m->logs.keep);
 			if ((r = logs_open(l, m->logs.max_size)) != 0) {
+				logs_skip(l, len);
 				logs_lose(l, len, "open", -r);
 				return;
 			}
@@ -239,6 +293,49 @@ logs_write(struct logs *l, const char *buf, size_t len)
 	}
 }
 
+/* The scratch pipe, as large as one read. */
+static int
+logs_peek_open(void)
+{
+	if (logs_peek[0] != -1 || logs_no_splice)
+		return 0;
+	if (pipe2(logs_peek, O_CLOEXEC | O_NONBLOCK) == -1) {
+		logs_no_splice = true;
+		return -errno;
+	}
+	if (fcntl(logs_peek[1], F_SETPIPE_SZ, LOGS_READ_MAX) < LOGS_READ_MAX)
+		log_debug("logs: the scratch pipe is smaller than a read");
+	return 0;
+}
+
+/*
+ * Look at what the pipe holds without consuming it: at most one read's
+ * worth, into logs_buf. Returns the length, 0 when empty.
+ */
+static ssize_t
+logs_peek_pipe(struct logs *l)
+{
+	ssize_t	n, r;
+
+	if (!logs_no_splice) {
+		n = tee(l->rfd, logs_peek[1], sizeof(logs_buf),
+		    SPLICE_F_NONBLOCK);
+		if (n > 0) {
+			r = read(logs_peek[0], logs_buf, (size_t)n);
+			return r == n ? n : -EIO;
+		}
+		if (n == 0 || errno == EAGAIN)
+			return 0;
+		if (errno != EINVAL)
+			return -errno;
+		log_info("logs: cannot tee here; output is copied by read "
+		    "and write");
+		logs_no_splice = true;
+	}
+	n = read(l->rfd, logs_buf, sizeof(logs_buf));
+	return n >= 0 ? n : errno == EAGAIN ? 0 : -errno;
+}
+
 /* One bounded read per wakeup; the event is level-triggered. */
 static void
 logs_read_cb(evutil_socket_t fd, short what, void *arg)
@@ -246,7 +343,7 @@ logs_read_cb(evutil_socket_t fd, short what, void *arg)
 	struct logs	*l = arg;
 	ssize_t		 n;
 
-	n = read(fd, logs_buf, sizeof(logs_buf));
+	n = logs_peek_pipe(l);
 	if (n > 0)
 		logs_write(l, logs_buf, (size_t)n);
 }
@@ -255,15 +352,23 @@ static struct logs *
 logs_new(struct inst *inst)
 {
 	struct logs	*l;
+	char		*key;
 	int		 p[2];
 
-	if (pipe2(p, O_CLOEXEC) == -1) {
-		log_warn("service %s/%u: cannot create its output pipe: %s; "
-		    "it writes to the agent's output", inst->svc->name,
-		    inst->index, strerror(errno));
-		return NULL;
+	logs_peek_open();
+	xasprintf(&key, "logs/%s.%u", inst->svc->name, inst->index);
+	if (hold_take(key, p, 2) != 2) {
+		if (pipe2(p, O_CLOEXEC) == -1) {
+			log_warn("service %s/%u: cannot create its output "
+			    "pipe: %s; it writes to the agent's output",
+			    inst->svc->name, inst->index, strerror(errno));
+			free(key);
+			return NULL;
+		}
+		fd_set_nonblock(p[0]);
+		hold_put(key, p, 2);
 	}
-	fd_set_nonblock(p[0]);
+	free(key);
 	l = xcalloc(1, sizeof(*l));
 	l->inst = inst;
 	l->rfd = p[0];
@@ -332,16 +437,22 @@ logs_output_fd(struct inst *inst, bool *owned)
 void
 logs_free(struct logs *l)
 {
-	size_t	total = 0;
-	ssize_t	n;
+	size_t	 total = 0;
+	ssize_t	 n;
+	char	*key;
 
 	if (l == NULL)
 		return;
 	/* What the last process wrote before it ended. */
-	while (total < LOGS_DRAIN_MAX &&
-	    (n = read(l->rfd, logs_buf, sizeof(logs_buf))) > 0) {
+	while (total < LOGS_DRAIN_MAX && (n = logs_peek_pipe(l)) > 0) {
 		logs_write(l, logs_buf, (size_t)n);
 		total += (size_t)n;
+	}
+	if (!agent.handing_off) {
+		xasprintf(&key, "logs/%s.%u", l->inst->svc->name,
+		    l->inst->index);
+		hold_drop(key);
+		free(key);
 	}
 	if (l->failing)
 		log_warn("service %s/%u: %" PRIu64 " bytes of output lost",
@@ -352,4 +463,14 @@ logs_free(struct logs *l)
 	if (l->fd != -1)
 		close(l->fd);
 	free(l);
+}
+
+void
+logs_cleanup(void)
+{
+	if (logs_peek[0] != -1) {
+		close(logs_peek[0]);
+		close(logs_peek[1]);
+	}
+	logs_peek[0] = logs_peek[1] = -1;
 }

@@ -1,16 +1,26 @@
 /*
- * main.c — drover-agent: command line, daemonizing, the event loop,
- * signals, start-up and shutdown.
+ * main.c — drover-agent: command line, daemonizing, start-up of the
+ * keeper and of the worker, the worker's event loop, signals and
+ * shutdown.
  *
- * Start-up: refuse to start when another agent answers on the socket,
- * open the instances' NOTIFY_SOCKET, load the persisted assignment (so
- * supervision does not wait for droverd), listen, tell systemd
- * (READY=1, STATUS=) and a waiting parent we are ready.
- * The agent's own NOTIFY_SOCKET (systemd's) is never passed to
- * instances: spawn.c drops it from their environment.
- * Shutdown (SIGTERM, SIGINT or a "shutdown" message): stop listening,
- * stop every instance, leave the loop once the last child is reaped,
- * free everything.
+ * The command starts the keeper (keeper.c): it refuses to start when
+ * another agent holds the run dir's lock or answers on the socket,
+ * daemonizes unless --foreground, and starts the worker: this binary
+ * again with --worker=FD, FD its socket to the keeper. The worker reads
+ * the keeper's hand-over, the record of instances a former worker left
+ * (adopt.c) and the persisted assignment (so supervision does not wait
+ * for droverd), opens the instances' NOTIFY_SOCKET, adopts what still
+ * runs, listens, and tells the keeper (which tells systemd, READY=1 and
+ * STATUS=, and a waiting parent) that it is ready. The agent's own
+ * NOTIFY_SOCKET (systemd's) is never passed to instances: spawn.c drops
+ * it from their environment.
+ *
+ * Shutdown (SIGTERM or SIGINT to either process, or a "shutdown"
+ * message): stop listening, stop every instance, leave the loop once the
+ * last child is reaped, say "bye" to the keeper, free everything; the
+ * keeper exits with the worker. Upgrade (SIGUSR2 to either process, or
+ * an "upgrade" message): the keeper execs the binary again, then has the
+ * worker hand off: it leaves the loop without stopping anything.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -20,10 +30,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-#include <systemd/sd-daemon.h>
 
 #include "agent.h"
 #include "log.h"
@@ -39,6 +48,8 @@ struct options {
 	char		*state_dir;
 	const char	*connect;
 	enum log_level	 level;
+	int		 worker_fd;	/* --worker=FD: the worker, and its keeper */
+	int		 state_fd;	/* --keeper-state=FD: a keeper exec'd again */
 };
 
 static __attribute__((noreturn)) void
@@ -63,9 +74,12 @@ parse_args(int argc, char **argv, struct options *o)
 		{ "log-level", required_argument, NULL, 'l' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
+		/* internal: how the keeper starts the worker, and itself */
+		{ "worker", required_argument, NULL, 'W' },
+		{ "keeper-state", required_argument, NULL, 'K' },
 		{ NULL, 0, NULL, 0 }
 	};
-	int	c;
+	int	c, i, n = 0;
 
 	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (c) {
@@ -90,6 +104,12 @@ parse_args(int argc, char **argv, struct options *o)
 				usage(2);
 			}
 			break;
+		case 'W':
+			o->worker_fd = atoi(optarg);
+			break;
+		case 'K':
+			o->state_fd = atoi(optarg);
+			break;
 		case 'V':
 			printf("drover-agent %s\n", DROVER_VERSION);
 			exit(0);
@@ -101,6 +121,12 @@ parse_args(int argc, char **argv, struct options *o)
 	}
 	if (optind != argc)
 		usage(2);
+	/* The options, to start the worker or exec again with the same. */
+	agent.argv = xcalloc((size_t)argc, sizeof(*agent.argv));
+	for (i = 1; i < argc; i++)
+		if (strncmp(argv[i], "--worker=", 9) != 0 &&
+		    strncmp(argv[i], "--keeper-state=", 15) != 0)
+			agent.argv[n++] = argv[i];
 	if (o->run_dir == NULL)
 		o->run_dir = default_run_dir();
 	if (o->state_dir == NULL)
@@ -205,11 +231,73 @@ agent_shutdown(const char *why)
 	if (agent.shutting_down)
 		return;
 	log_info("shutting down: %s", why);
-	sd_notify(0, "STOPPING=1\nSTATUS=stopping the instances");
+	hold_message("stopping");	/* the keeper tells systemd */
 	agent.shutting_down = true;
 	server_close_listener();
 	assign_converge_all();
 	agent_check_done();
+}
+
+void
+agent_handoff(void)
+{
+	if (agent.shutting_down || agent.handing_off)
+		return;
+	log_info("handing off to a new worker: the instances run on");
+	agent.handing_off = true;
+	server_close_listener();
+	event_base_loopexit(agent.base, NULL);
+}
+
+void
+agent_upgrade(const char *why)
+{
+	if (agent.shutting_down || agent.handing_off)
+		return;
+	log_info("upgrade (%s): asking the keeper", why);
+	hold_message("upgrade");
+}
+
+/* argv for this binary: [self, first, the agent's options..., NULL]. */
+static char **
+agent_exec_argv(const char *first)
+{
+	char	**v;
+	size_t	  n, i;
+
+	for (n = 0; agent.argv[n] != NULL; n++)
+		;
+	v = xcalloc(n + 3, sizeof(*v));
+	v[0] = agent.self;
+	v[1] = (char *)first;
+	for (i = 0; i < n; i++)
+		v[i + 2] = agent.argv[i];
+	return v;
+}
+
+void
+agent_keeper_lost(void)
+{
+	char	**argv, opt[40];
+	int	  fd;
+
+	if (agent.shutting_down || agent.handing_off)
+		return;		/* finishing alone; nothing runs after */
+	log_warn("becoming the keeper: the instances run on, a new worker "
+	    "adopts them");
+	adopt_flush();
+	if ((fd = hold_save()) < 0) {
+		log_error("cannot become the keeper: %s; supervising without "
+		    "one", strerror(-fd));
+		return;
+	}
+	snprintf(opt, sizeof(opt), "--keeper-state=%d", fd);
+	argv = agent_exec_argv(opt);
+	execv(agent.self, argv);
+	log_error("cannot become the keeper: exec %s: %s; supervising "
+	    "without one", agent.self, strerror(errno));
+	free(argv);
+	close(fd);
 }
 
 static void
@@ -223,6 +311,10 @@ signal_cb(evutil_socket_t sig, short what, void *arg)
 		    (r = log_open_file(agent.log_path)) != 0)
 			log_error("cannot reopen %s: %s", agent.log_path,
 			    strerror(-r));
+		return;
+	}
+	if (sig == SIGUSR2) {
+		agent_upgrade("SIGUSR2");
 		return;
 	}
 	agent_shutdown(sig == SIGTERM ? "SIGTERM" : "SIGINT");
@@ -253,6 +345,8 @@ setup_dirs(struct options *o)
 		    strerror(-r));
 		return -1;
 	}
+	if (!o->foreground)
+		xasprintf(&agent.log_path, "%s/agent.log", agent.state_dir);
 	return 0;
 }
 
@@ -283,6 +377,9 @@ cleanup(struct event **sigs, size_t nsigs)
 	probe_stats_cleanup();
 	cgroup_cleanup();
 	spawn_cleanup();
+	logs_cleanup();
+	adopt_free();
+	hold_free();
 	for (i = 0; i < nsigs; i++) {
 		if (sigs[i] != NULL)
 			event_free(sigs[i]);
@@ -295,11 +392,71 @@ cleanup(struct event **sigs, size_t nsigs)
 	free(agent.log_path);
 	free(agent.run_dir);
 	free(agent.state_dir);
+	free(agent.self);
+	free(agent.argv);
 }
 
-/* Everything before the loop that can refuse to start. */
+/* The agent's lock: one agent per run dir, held by the keeper. */
 static int
-startup(struct options *o, int *ready_fd)
+agent_lock(void)
+{
+	char	*path;
+	int	 fd;
+
+	xasprintf(&path, "%s/agent.lock", agent.run_dir);
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	free(path);
+	if (fd == -1)
+		return -errno;
+	if (flock(fd, LOCK_EX | LOCK_NB) == -1) {
+		close(fd);
+		return errno == EWOULDBLOCK ? 1 : -errno;
+	}
+	return fd;
+}
+
+/* The keeper's start-up: everything that can refuse to start. */
+static int
+keeper_startup(struct options *o, struct keeper_args *ka)
+{
+	int	r;
+
+	ka->ready_fd = ka->lock_fd = -1;
+	ka->state_fd = o->state_fd;
+	if (setup_dirs(o) != 0)
+		return -1;	/* the directories are agent's now */
+	ka->self = agent.self;
+	ka->argv = agent.argv;
+	ka->logs_dir = agent.logs_dir;
+	ka->log_path = agent.log_path;
+	if (o->state_fd != -1) {	/* exec'd again: all that is done */
+		if (agent.log_path != NULL)
+			log_open_file(agent.log_path);
+		return 0;
+	}
+	if ((r = agent_lock()) >= 0 && r != 1) {
+		ka->lock_fd = r;
+		r = server_probe(agent.sock_path);
+	}
+	if (r < 0 || r == 1) {
+		fprintf(stderr, "drover-agent: %s: %s\n", agent.run_dir,
+		    r > 0 ? "another agent is running" : strerror(-r));
+		return -1;
+	}
+	if (o->foreground)
+		return 0;
+	r = log_open_file(agent.log_path);
+	if (r != 0 || (ka->ready_fd = daemonize()) == -1) {
+		fprintf(stderr, "drover-agent: cannot daemonize: %s\n",
+		    strerror(r ? -r : errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* The worker's start-up, before its loop. */
+static int
+worker_startup(struct options *o)
 {
 	int	r;
 
@@ -309,44 +466,34 @@ startup(struct options *o, int *ready_fd)
 		return -1;
 	}
 	if (setup_dirs(o) != 0)
-		return -1;	/* the directories are agent's now */
-	if ((r = server_probe(agent.sock_path)) != 0) {
-		fprintf(stderr, "drover-agent: %s: %s\n", agent.sock_path,
-		    r > 0 ? "another agent is running" : strerror(-r));
 		return -1;
-	}
-	if (o->foreground)
-		return 0;
-	xasprintf(&agent.log_path, "%s/agent.log", agent.state_dir);
-	r = log_open_file(agent.log_path);
-	if (r != 0 || (*ready_fd = daemonize()) == -1) {
-		fprintf(stderr, "drover-agent: cannot daemonize: %s\n",
-		    strerror(r ? -r : errno));
+	if (agent.log_path != NULL && (r = log_open_file(agent.log_path)) != 0)
+		fprintf(stderr, "drover-agent: %s: %s\n", agent.log_path,
+		    strerror(-r));
+	if ((r = hold_init(o->worker_fd)) != 0) {
+		log_error("no hand-over from the keeper: %s", strerror(-r));
 		return -1;
 	}
 	return 0;
 }
 
-int
-main(int argc, char **argv)
+/* The worker: everything the agent does but holding and keeping. */
+static int
+worker_main(struct options *o)
 {
-	static const int	 sigs[] = { SIGTERM, SIGINT, SIGHUP };
-	struct options		 o = { .level = LOG_LEVEL_INFO };
+	static const int	 sigs[] = { SIGTERM, SIGINT, SIGHUP, SIGUSR2 };
 	struct event		*ev[nitems(sigs)] = { NULL };
 	char			*cause = NULL, *path;
 	size_t			 i;
-	int			 ready_fd = -1, status = 0, r;
+	int			 status = 0, r;
 
-	parse_args(argc, argv, &o);
-	sanitize_fds();
-	log_init("drover-agent", o.level);
-	if (startup(&o, &ready_fd) != 0) {
+	if (worker_startup(o) != 0) {
 		cleanup(ev, nitems(sigs));
 		return 1;
 	}
-	if (o.connect != NULL)
+	if (o->connect != NULL)
 		log_warn("--connect %s: not supported yet, listening only",
-		    o.connect);
+		    o->connect);
 
 	signal(SIGPIPE, SIG_IGN);
 	/* Exits come through pidfds; SIGCHLD must only not auto-reap. */
@@ -358,8 +505,10 @@ main(int argc, char **argv)
 	}
 	spawn_save_signals();
 	srand48((long)getpid() ^ (long)now_ms());
+	hold_start();
 	cgroup_init();
 	probe_init();
+	adopt_init();
 
 	xasprintf(&path, "%s/notify.sock", agent.run_dir);
 	if ((r = notify_open(path)) != 0) {
@@ -368,7 +517,9 @@ main(int argc, char **argv)
 		agent_shutdown("cannot listen for notifications");
 	}
 	free(path);
+	adopt_load();
 	assign_load();
+	adopt_finish();
 	if (status != 0)
 		;
 	else if (server_listen(agent.sock_path, &cause) != 0) {
@@ -379,16 +530,51 @@ main(int argc, char **argv)
 	} else {
 		log_info("listening on %s (pid %ld)", agent.sock_path,
 		    (long)getpid());
-		sd_notify(0, "READY=1\nSTATUS=supervising");
-		if (ready_fd != -1 && write(ready_fd, "r", 1) == -1)
-			log_warn("cannot tell the parent we are ready");
+		hold_message("ready");
 	}
-	if (ready_fd != -1)
-		close(ready_fd);
 
 	if (!agent.shutting_down || agent.nprocs > 0)
 		event_base_dispatch(agent.base);
+	if (agent.handing_off)
+		adopt_flush();
+	else if (status == 0)
+		hold_message("bye");
 	log_info("exiting");
 	cleanup(ev, nitems(sigs));
+	return status;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct options		 o = { .level = LOG_LEVEL_INFO, .worker_fd = -1,
+				    .state_fd = -1 };
+	struct keeper_args	 ka;
+	char			 self[PATH_MAX];
+	ssize_t			 n;
+	int			 status;
+
+	parse_args(argc, argv, &o);
+	sanitize_fds();
+	log_init("drover-agent", o.level);
+	/* The binary, by the path it was started from: an upgrade replaces
+	 * the file there and execs it. */
+	if ((n = readlink("/proc/self/exe", self, sizeof(self) - 1)) <= 0) {
+		fprintf(stderr, "drover-agent: /proc/self/exe: %s\n",
+		    strerror(errno));
+		return 1;
+	}
+	self[n] = '\0';
+	if (n > 10 && strcmp(self + n - 10, " (deleted)") == 0)
+		self[n - 10] = '\0';
+	agent.self = xstrdup(self);
+	if (o.worker_fd != -1)
+		return worker_main(&o);
+	if (keeper_startup(&o, &ka) != 0) {
+		cleanup(NULL, 0);
+		return 1;
+	}
+	status = keeper_main(&ka);
+	cleanup(NULL, 0);
 	return status;
 }

@@ -3,9 +3,9 @@
  * <run dir>/agent.sock and the connections from droverd.
  *
  * Framing and envelope are lib/link.c's; this file reads lines, hands
- * "assign" to assign.c and "shutdown" to main.c, and writes hello,
- * inventory, instance and removed messages. A malformed message, a line
- * over LINK_LINE_MAX or a peer that stops reading drops that connection,
+ * "assign" to assign.c and "shutdown" and "upgrade" to main.c, and writes
+ * hello, inventory, instance and removed messages. A malformed message,
+ * a line over LINK_LINE_MAX or a peer that stops reading drops that connection,
  * never the agent. At most SERVER_PEERS_MAX connections are kept: a new
  * one replaces the oldest (a restarted droverd reconnects before the
  * old connection is noticed as dead).
@@ -147,6 +147,8 @@ peer_dispatch(struct peer *p, const char *line, size_t len, char **cause)
 		r = assign_apply(msg, line, len, cause) == 0 ? 0 : -1;
 	else if (strcmp(type, "shutdown") == 0)
 		agent_shutdown("droverd asked");
+	else if (strcmp(type, "upgrade") == 0)
+		agent_upgrade("droverd asked");
 	else
 		log_debug("droverd connection %u: ignoring a %s message",
 		    p->id, type);

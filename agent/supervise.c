@@ -123,6 +123,7 @@ supervise_new(struct svc *svc, unsigned index)
 	inst->restart_gen = w != NULL ? w->gen : 0;
 	inst->start_gen = svc->start_gen;
 	inst->since = wall_ms();
+	adopt_restore(inst);
 	return inst;
 }
 
@@ -162,6 +163,7 @@ supervise_free(struct inst *inst)
 {
 	if (inst == NULL)
 		return;
+	adopt_touch();
 	if (inst->state == INST_WAITING)
 		nwaiting--;
 	if (inst->exit_ev != NULL)
@@ -239,6 +241,7 @@ inst_set_state(struct inst *inst, enum inst_state to, const char *fmt, ...)
 	}
 	inst->state = to;
 	inst->since = wall_ms();
+	adopt_touch();
 	nwaiting += (to == INST_WAITING) - (from == INST_WAITING);
 	/* a service became ready or stopped being: dependents may move */
 	if (nwaiting > 0 && (to == INST_READY) != (from == INST_READY)) {
@@ -867,15 +870,11 @@ inst_unhealthy_exited(struct inst *inst, const char *what)
 	return true;
 }
 
-/* The process was reaped. */
+/* The process ended, as `what` says. */
 static void
-inst_exited(struct inst *inst, int status)
+inst_ended(struct inst *inst, int status, const char *what)
 {
-	pid_t	pid = inst->pid;
-	char	what[128];
-
 	inst->pid = 0;
-	inst_describe_exit(status, pid, what, sizeof(what));
 	if (inst->state == INST_STOPPING) {
 		inst_timer_clear(inst);
 		inst->done = false;
@@ -896,6 +895,16 @@ inst_exited(struct inst *inst, int status)
 		return;
 	}
 	inst_crashed(inst, status, what);
+}
+
+/* The process was reaped. */
+static void
+inst_exited(struct inst *inst, int status)
+{
+	char	what[128];
+
+	inst_describe_exit(status, inst->pid, what, sizeof(what));
+	inst_ended(inst, status, what);
 }
 
 /*
@@ -958,4 +967,88 @@ inst_timer_cb(evutil_socket_t fd, short what, void *arg)
 	default:
 		break;
 	}
+}
+
+const char *
+supervise_state_name(enum inst_state state)
+{
+	return inst_state_names[state];
+}
+
+/* The state of that name; running for a name it does not know. */
+enum inst_state
+supervise_state_parse(const char *name)
+{
+	size_t	i;
+
+	for (i = 0; i < nitems(inst_state_names); i++)
+		if (strcmp(inst_state_names[i], name) == 0)
+			return (enum inst_state)i;
+	return INST_RUNNING;
+}
+
+/* An adopted process that is not the keeper's child ended. */
+static void
+inst_adopted_gone_cb(evutil_socket_t fd, short what, void *arg)
+{
+	supervise_adopted_exit(arg, -1);
+}
+
+void
+supervise_adopt(struct inst *inst, pid_t pid, int pidfd,
+    enum inst_state state, bool keepers)
+{
+	char	*cause = NULL;
+	bool	 owned;
+	int	 fd;
+
+	inst->pid = pid;
+	inst->pidfd = pidfd;
+	inst->started = now_ms();
+	inst->adopted = true;
+	agent.nprocs++;
+	if (inst_cgroup(inst, &cause) < 0) {
+		log_warn("service %s/%u: %s", inst->svc->name, inst->index,
+		    cause);
+		free(cause);
+	}
+	if (inst->spec->m->logs.to == LOGS_FILE &&
+	    (fd = logs_output_fd(inst, &owned)) != -1 && owned)
+		close(fd);
+	if (!keepers) {
+		inst->exit_ev = event_new(agent.base, pidfd, EV_READ,
+		    inst_adopted_gone_cb, inst);
+		event_add(inst->exit_ev, NULL);
+	}
+	if (state != INST_RUNNING && state != INST_READY)
+		state = INST_RUNNING;
+	inst->state = state;
+	log_info("service %s/%u: adopted pid %ld (%s)", inst->svc->name,
+	    inst->index, (long)pid, inst_state_names[state]);
+	probe_start(inst);
+}
+
+void
+supervise_adopted_exit(struct inst *inst, int status)
+{
+	char	what[160];
+
+	if (inst->pid == 0 || !inst->adopted)
+		return;
+	if (status == -1) {
+		snprintf(what, sizeof(what), "pid %ld ended (status unknown: "
+		    "not the keeper's child)", (long)inst->pid);
+		inst_set_error(inst, xstrdup(what));
+		status = W_EXITCODE(1, 0);	/* taken as a failure */
+	} else
+		inst_describe_exit(status, inst->pid, what, sizeof(what));
+	cgroup_kill(inst->cgfd);
+	if (inst->exit_ev != NULL)
+		event_del(inst->exit_ev);
+	close(inst->pidfd);
+	inst->pidfd = -1;
+	inst->adopted = false;
+	agent.nprocs--;
+	inst_ended(inst, status, what);		/* may free inst */
+	agent_check_done();
 }

@@ -160,6 +160,22 @@ atomic_write_file(const char *path, const void *buf, size_t len)
 }
 
 int
+atomic_replace_file(const char *path, const void *buf, size_t len)
+{
+	char	*tmp;
+	int	 r;
+
+	if ((r = write_tmp(path, buf, len, false, &tmp)) < 0)
+		return r;
+	if (rename(tmp, path) == -1) {
+		r = -errno;
+		unlink(tmp);
+	}
+	free(tmp);
+	return r;
+}
+
+int
 atomic_batch_add(struct atomic_batch *b, const char *path, const void *buf,
     size_t len)
 {
