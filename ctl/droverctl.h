@@ -76,6 +76,7 @@ int		 verb_stop(struct ctl *);
 int		 verb_restart(struct ctl *);
 int		 verb_validate(struct ctl *);
 int		 verb_shutdown(struct ctl *);
+int		 verb_upgrade(struct ctl *);
 int		 verb_logs(struct ctl *);
 int		 verb_events(struct ctl *);
 int		 verb_diff(struct ctl *);

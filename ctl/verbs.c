@@ -73,6 +73,10 @@ const struct verb verbs[] = {
 	  shutdown_longopts,
 	  "shutdown [--all]",
 	  "stop droverd (--all: also the agent and every service)" },
+	{ "upgrade", 1, 1, VERB_DAEMON, verb_upgrade, NULL, NULL,
+	  "upgrade agent|droverd",
+	  "exec the agent's or droverd's binary again in place; no "
+	  "service restarts" },
 	{ "completion", 1, 1, 0, verb_completion, NULL, NULL,
 	  "completion bash",
 	  "print a shell completion script (verbs, options, services)" },

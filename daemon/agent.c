@@ -395,6 +395,16 @@ agent_to_json(void)
 	return json_pack("{s:[o]}", "agents", a);
 }
 
+int
+agent_upgrade(void)
+{
+	if (!A.connected)
+		return -ENOTCONN;
+	log_info("asking the agent to upgrade in place");
+	agent_send(link_msg_new("upgrade"));
+	return 0;
+}
+
 static void
 agent_shutdown_timeout_cb(evutil_socket_t fd, short what, void *arg)
 {

@@ -508,6 +508,50 @@ api_shutdown(struct api_req *r)
 	    "all", all));
 }
 
+static void
+api_upgrade_done_cb(struct evhttp_request *req, void *arg)
+{
+	droverd_reexec();
+}
+
+/* {"what": "agent"|"droverd"}: replace a binary in place, no service
+ * restarted. */
+static void
+api_upgrade(struct api_req *r)
+{
+	const char	*what = NULL;
+	json_t		*j;
+	char		*body;
+	size_t		 len;
+
+	body = api_body(r, &len);
+	j = json_loadb(body, len, 0, NULL);
+	free(body);
+	if (j == NULL || json_unpack(j, "{s:s}", "what", &what) != 0 ||
+	    (strcmp(what, "agent") != 0 && strcmp(what, "droverd") != 0)) {
+		json_decref(j);
+		api_error(r, 400, "bad_request", NULL,
+		    "expected {\"what\": \"agent\"|\"droverd\"}");
+		return;
+	}
+	if (strcmp(what, "agent") == 0) {
+		json_decref(j);
+		if (agent_upgrade() != 0) {
+			api_error(r, 503, "agent_unavailable", NULL,
+			    "no agent is linked");
+			return;
+		}
+		api_reply(r, 202, json_pack("{s:s, s:s}", "result",
+		    "upgrading", "what", "agent"));
+		return;
+	}
+	json_decref(j);
+	log_info("upgrade requested: droverd execs itself again");
+	evhttp_request_set_on_complete_cb(r->req, api_upgrade_done_cb, NULL);
+	api_reply(r, 202, json_pack("{s:s, s:s}", "result", "upgrading",
+	    "what", "droverd"));
+}
+
 static const struct api_route api_routes[] = {
 	{ EVHTTP_REQ_GET,    "/",                               api_dashboard, false },
 	{ EVHTTP_REQ_GET,    "/healthz",                        api_healthz, false },
@@ -530,6 +574,7 @@ static const struct api_route api_routes[] = {
 	{ EVHTTP_REQ_GET,    "/api/v1/instances",               api_instances, false },
 	{ EVHTTP_REQ_GET,    "/api/v1/agents",                  api_agents, false },
 	{ EVHTTP_REQ_POST,   "/api/v1/shutdown",                api_shutdown, true },
+	{ EVHTTP_REQ_POST,   "/api/v1/upgrade",                 api_upgrade, true },
 };
 
 /* Match "/a/{name}/b" against a path; *name points into the path copy. */

@@ -149,6 +149,8 @@ void		 agent_shutdown(void (*cb)(void));
 bool		 agent_connected(void);
 /* Connected, and its inventory received: the views are the agent's. */
 bool		 agent_synced(void);
+/* Ask the agent to replace its binaries in place; -ENOTCONN: no agent. */
+int		 agent_upgrade(void);
 /* The connected agent's pid as its hello gave it; 0: none. */
 pid_t		 agent_pid(void);
 json_t		*agent_to_json(void);
@@ -251,5 +253,7 @@ void		 dashboard_serve(struct evhttp_request *);
 
 /* main.c */
 void		 droverd_exit(void);
+/* Leave the loop cleanly, then exec droverd's binary again in place. */
+void		 droverd_reexec(void);
 
 #endif

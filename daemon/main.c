@@ -29,6 +29,7 @@
 
 struct daemon	*D;
 static int	 ready_fd = -1;
+static bool	 reexec;		/* exec again once the loop is left */
 
 static void
 usage(FILE *f)
@@ -147,6 +148,40 @@ droverd_exit(void)
 	event_base_loopexit(D->base, NULL);
 }
 
+void
+droverd_reexec(void)
+{
+	if (D->shutting_down)
+		return;
+	log_info("upgrade: closing, then exec droverd again (the agent and "
+	    "the services keep running)");
+	reexec = true;
+	droverd_exit();
+}
+
+/*
+ * Exec the binary at the path droverd was started from (an upgrade
+ * replaced it there), with the same options, in the foreground: a
+ * detached droverd is detached already, and keeps its pid.
+ */
+static void
+droverd_exec_again(char **argv, int argc, const char *self)
+{
+	char	**v = xcalloc((size_t)argc + 2, sizeof(*v));
+	int	  i, n = 0;
+	bool	  fg = false;
+
+	for (i = 0; i < argc; i++) {
+		v[n++] = argv[i];
+		fg = fg || strcmp(argv[i], "--foreground") == 0;
+	}
+	if (!fg)
+		v[n++] = "--foreground";
+	execv(self, v);
+	log_error("cannot exec %s: %s", self, strerror(errno));
+	free(v);
+}
+
 static void
 flush_cb(evutil_socket_t fd, short what, void *arg)
 {
@@ -162,6 +197,9 @@ signal_cb(evutil_socket_t sig, short what, void *arg)
 		log_info("signal %d: stopping droverd (the agent and the "
 		    "services keep running)", (int)sig);
 		droverd_exit();
+		break;
+	case SIGUSR2:
+		droverd_reexec();
 		break;
 	case SIGHUP:
 		if (D->manifests_dir != NULL) {
@@ -192,7 +230,8 @@ main(int argc, char **argv)
 		{ "help",	no_argument,		NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	static const int sigs[] = { SIGTERM, SIGINT, SIGHUP, SIGCHLD };
+	static const int sigs[] = { SIGTERM, SIGINT, SIGHUP, SIGCHLD,
+	    SIGUSR2 };
 	struct event	*sigev[nitems(sigs)], *flush_ev = NULL;
 	struct timeval	 flush_after = { 2, 0 };
 	struct daemon	 d = { 0 };
@@ -200,10 +239,20 @@ main(int argc, char **argv)
 	const char	*check = NULL, *token_file = NULL;
 	const char	*listen = DEFAULT_LISTEN;
 	const char	*agent = NULL;
+	char		 self[PATH_MAX], **saved_argv;
+	ssize_t		 n;
 	size_t		 i;
 	int		 c, rc = 0;
 
 	D = &d;
+	if ((n = readlink("/proc/self/exe", self, sizeof(self) - 1)) > 0) {
+		self[n] = '\0';
+		if (n > 10 && strcmp(self + n - 10, " (deleted)") == 0)
+			self[n - 10] = '\0';
+	} else
+		snprintf(self, sizeof(self), "%s", argv[0]);
+	saved_argv = xcalloc((size_t)argc + 1, sizeof(*saved_argv));
+	memcpy(saved_argv, argv, (size_t)argc * sizeof(*argv));
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
 		case 'f': d.foreground = true; break;
@@ -315,5 +364,8 @@ out:
 	free(d.listen);
 	free(d.agent_path);
 	libevent_global_shutdown();
+	if (reexec && rc == 0)
+		droverd_exec_again(saved_argv, argc, self);
+	free(saved_argv);
 	return rc;
 }
