@@ -65,4 +65,21 @@ case "$err" in
 esac
 [ "$(inst restarts svc 1)" = 2 ] || fail "restarts of svc/1: $(inst restarts svc 1), want 2"
 [ "$(running)" = 2 ] || fail "$(running) copies run, want 2"
+
+# kill -9 of the keeper: the worker becomes the keeper and starts a new
+# worker, which adopts the instances (the ones the old keeper held are
+# now nobody's children: their exit comes through a pidfd).
+worker=$(agent_pid)
+old=$(pids svc)
+kill -9 "$keeper"
+wait_for "a new worker" bash -c "p=\$(curl -s --unix-socket '$DROVER_SOCKET' http://drover/api/v1/agents | python3 -c 'import json,sys; a=json.load(sys.stdin)[\"agents\"][0]; print(a[\"pid\"] if a[\"connected\"] else 0)'); [ \"\$p\" != 0 ] && [ \"\$p\" != $worker ]"
+wait_for "svc ready" all_ready svc 2
+[ "$(pids svc)" = "$old" ] || fail "pids changed when the keeper died: $old -> $(pids svc)"
+[ "$(awk '{print $4}' /proc/"$(agent_pid)"/stat)" = "$worker" ] || fail "the old worker is not the new keeper"
+[ "$(running)" = 2 ] || fail "$(running) copies run, want 2"
+p=$(inst pid svc 1)
+kill -9 "$p"
+wait_for "svc/1 restarted" bash -c "q=\$(\"$DROVER_BIN/droverctl\" -o json status svc | python3 -c 'import json,sys; print(json.load(sys.stdin)[\"services\"][0][\"instances\"][1][\"pid\"])'); [ \"\$q\" != 0 ] && [ \"\$q\" != $p ]"
+wait_for "svc ready" all_ready svc 2
+[ "$(running)" = 2 ] || fail "$(running) copies run, want 2"
 pass
