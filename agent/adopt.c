@@ -172,7 +172,7 @@ adopt_corrupt(const char *why)
 
 	xasprintf(&to, "%s.corrupt", adopt_path);
 	if (rename(adopt_path, to) == 0)
-		log_error("%s: %s; set aside as %s: no instance is adopted",
+		log_error("%s: %s; moved to %s: no instance is adopted",
 		    adopt_path, why, to);
 	else
 		log_error("%s: %s; no instance is adopted", adopt_path, why);

@@ -17,6 +17,7 @@
  */
 #include <errno.h>
 #include <malloc.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -573,6 +574,23 @@ assign_converge_all(void)
 	}
 }
 
+/* A persisted assignment that cannot be used: kept aside for a human. */
+static void
+assign_set_aside(const char *why)
+{
+	char	*aside;
+
+	xasprintf(&aside, "%s.corrupt", assign_path);
+	if (rename(assign_path, aside) == 0)
+		log_error("%s: %s; moved to %s: waiting for droverd's "
+		    "assignment", assign_path, why, aside);
+	else
+		log_error("%s: %s (and cannot move it aside: %s)",
+		    assign_path, why, strerror(errno));
+	free(aside);
+	assign_saved = false;
+}
+
 void
 assign_load(void)
 {
@@ -598,7 +616,7 @@ assign_load(void)
 		log_info("supervising the persisted assignment (%zu services)",
 		    nsvcs);
 	if (cause != NULL) {
-		log_error("%s: %s", assign_path, cause);
+		assign_set_aside(cause);
 		free(cause);
 	}
 	json_decref(msg);
