@@ -239,8 +239,8 @@ hold_drop(const char *key)
 
 	if (k == NULL)
 		return;
+	xasprintf(&msg, "drop %s", key);	/* key may be k's */
 	hkey_free(k);
-	xasprintf(&msg, "drop %s", key);
 	hold_send(msg, NULL, 0);
 	free(msg);
 }

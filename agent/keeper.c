@@ -323,8 +323,9 @@ keeper_handle(char *msg, int *fds, size_t nfds)
 		    msg);
 }
 
-static void
-keeper_read_cb(evutil_socket_t fd, short what, void *arg)
+/* Read up to max messages; true when max were read (more may wait). */
+static bool
+keeper_read(int max)
 {
 	char	buf[512];
 	int	fds[FDMSG_FDS_MAX];
@@ -332,18 +333,26 @@ keeper_read_cb(evutil_socket_t fd, short what, void *arg)
 	ssize_t	n;
 	int	i;
 
-	/* A few per wakeup: a burst of holds should not starve reaping. */
-	for (i = 0; i < 64; i++) {
-		n = fdmsg_recv(fd, buf, sizeof(buf), MSG_DONTWAIT, fds, &nfds);
+	for (i = 0; i < max && K.sock != -1; i++) {
+		n = fdmsg_recv(K.sock, buf, sizeof(buf), MSG_DONTWAIT, fds,
+		    &nfds);
 		if (n == -EAGAIN)
-			return;
+			return false;
 		if (n <= 0) {
 			/* the worker is gone or going: SIGCHLD tells */
 			keeper_close_sock();
-			return;
+			return false;
 		}
 		keeper_handle(buf, fds, nfds);
 	}
+	return K.sock != -1;
+}
+
+static void
+keeper_read_cb(evutil_socket_t fd, short what, void *arg)
+{
+	/* A few per wakeup: a burst of holds should not starve reaping. */
+	keeper_read(64);
 }
 
 /* Hand a new worker everything held and recorded, then "end". */
@@ -451,6 +460,9 @@ keeper_worker_exited(int status)
 	struct timeval	tv;
 	uint64_t	ran = now_ms() - K.started;
 
+	/* What it said before it exited ("bye"): SIGCHLD may come first. */
+	while (keeper_read(1024))
+		;
 	K.worker = 0;
 	keeper_close_sock();
 	keeper_drain_all();

@@ -418,9 +418,11 @@ agent_shutdown(void (*cb)(void))
 	struct timeval	tv = { 120, 0 };
 
 	A.shutdown_cb = cb;
-	A.shutdown_timer = evtimer_new(D->base, agent_shutdown_timeout_cb,
-	    NULL);
-	evtimer_add(A.shutdown_timer, &tv);
+	if (A.shutdown_timer == NULL) {
+		A.shutdown_timer = evtimer_new(D->base,
+		    agent_shutdown_timeout_cb, NULL);
+		evtimer_add(A.shutdown_timer, &tv);
+	}
 	if (A.connected)
 		agent_send(link_msg_new("shutdown"));
 	else if (A.bev == NULL)
