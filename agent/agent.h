@@ -24,6 +24,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <sys/types.h>
 
 #include <event2/event.h>
@@ -187,6 +188,8 @@ void		 agent_handoff(void);
 void		 agent_keeper_lost(void);
 /* Replace the agent's binaries in place (the keeper does it). */
 void		 agent_upgrade(const char *why);
+/* argv to exec the binary: [self, first, the agent's options, NULL]. */
+char		**agent_exec_argv(const char *first);
 /* Exit the loop once shutting down, no child and no cgroup left. */
 void		 agent_check_done(void);
 
@@ -321,8 +324,6 @@ void		 adopt_free(void);
 
 /* keeper.c: the agent's top process. */
 struct keeper_args {
-	char		 *self;		/* the binary */
-	char		**argv;		/* the agent's options */
 	char		 *logs_dir;
 	char		 *log_path;	/* NULL: stderr */
 	int		  ready_fd;	/* a waiting parent's pipe, or -1 */
@@ -339,6 +340,13 @@ int		 fdmsg_send(int sock, const char *text, const int *fds,
 /* Length (text NUL-terminated), 0 at EOF, or a negative errno. */
 ssize_t		 fdmsg_recv(int sock, char *buf, size_t cap, int flags,
 		    int *fds, size_t *nfds);
+/* A keeper's state for its exec: a memfd (*fd) written through the FILE. */
+FILE		*fdmsg_state_new(int *fd);
+/* A "hold" line; the fds stay open across the exec. */
+void		 fdmsg_state_hold(FILE *, const char *key, const int *fds,
+		    size_t nfds);
+/* Close the FILE and rewind: returns the memfd, or a negative errno. */
+int		 fdmsg_state_done(FILE *, int fd);
 
 /* hold.c: the worker's side of the keeper. */
 /* Read the keeper's hand-over (before the loop). 0 or -errno. */

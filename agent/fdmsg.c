@@ -15,10 +15,18 @@
  *                      exit PID STATUS    a process the keeper reaped
  *                      end                the hand-over is complete
  *                      handoff            exit now, leave the instances
+ *
+ * And the state a keeper exec'd again starts from (--keeper-state=FD):
+ * a memfd of lines "worker PID FD", "hold KEY FD...", "exit PID STATUS",
+ * every fd named left open across the exec.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include "agent.h"
 
@@ -89,4 +97,46 @@ fdmsg_recv(int sock, char *buf, size_t cap, int flags, int *fds,
 	if (mh.msg_flags & MSG_TRUNC)
 		buf[0] = '\0';
 	return n == 0 ? 0 : n;
+}
+
+FILE *
+fdmsg_state_new(int *fd)
+{
+	FILE	*f;
+	int	 dfd;
+
+	if ((*fd = memfd_create("drover-keeper", 0)) == -1)
+		return NULL;
+	if ((dfd = dup(*fd)) == -1 || (f = fdopen(dfd, "w")) == NULL) {
+		if (dfd != -1)
+			close(dfd);
+		close(*fd);
+		return NULL;
+	}
+	return f;
+}
+
+void
+fdmsg_state_hold(FILE *f, const char *key, const int *fds, size_t nfds)
+{
+	size_t	i;
+
+	fprintf(f, "hold %s", key);
+	for (i = 0; i < nfds; i++) {
+		fprintf(f, " %d", fds[i]);
+		fcntl(fds[i], F_SETFD, 0);	/* kept across the exec */
+	}
+	fputc('\n', f);
+}
+
+int
+fdmsg_state_done(FILE *f, int fd)
+{
+	int	r = 0;
+
+	if (fclose(f) != 0 || lseek(fd, 0, SEEK_SET) == -1) {
+		r = -errno;
+		close(fd);
+	}
+	return r < 0 ? r : fd;
 }

@@ -25,7 +25,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -286,25 +285,13 @@ hold_save(void)
 {
 	struct hkey	*k;
 	FILE		*f;
-	size_t		 i;
 	int		 fd;
 
-	if ((fd = memfd_create("drover-keeper", 0)) == -1 ||
-	    (f = fdopen(dup(fd), "w")) == NULL)
+	if ((f = fdmsg_state_new(&fd)) == NULL)
 		return -errno;
-	for (k = hold_keys; k != NULL; k = k->next) {
-		fprintf(f, "hold %s", k->key);
-		for (i = 0; i < k->nfds; i++) {
-			fprintf(f, " %d", k->fds[i]);
-			fcntl(k->fds[i], F_SETFD, 0);
-		}
-		fputc('\n', f);
-	}
-	if (fclose(f) != 0 || lseek(fd, 0, SEEK_SET) == -1) {
-		close(fd);
-		return -errno;
-	}
-	return fd;
+	for (k = hold_keys; k != NULL; k = k->next)
+		fdmsg_state_hold(f, k->key, k->fds, k->nfds);
+	return fdmsg_state_done(f, fd);
 }
 
 void

@@ -38,7 +38,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -380,23 +379,6 @@ keeper_hand_over(void)
 	fdmsg_send(K.sock, "end", NULL, 0, 0);
 }
 
-/* argv for the binary: [self, first, the agent's own options..., NULL]. */
-static char **
-keeper_argv(const char *first)
-{
-	char	**v;
-	size_t	  n, i;
-
-	for (n = 0; K.args->argv[n] != NULL; n++)
-		;
-	v = xcalloc(n + 3, sizeof(*v));
-	v[0] = K.args->self;
-	v[1] = (char *)first;
-	for (i = 0; i < n; i++)
-		v[i + 2] = K.args->argv[i];
-	return v;
-}
-
 static void
 keeper_start_worker(void)
 {
@@ -425,10 +407,10 @@ keeper_start_worker(void)
 		if ((fd = dup(sv[1])) == -1)	/* without close-on-exec */
 			_exit(127);
 		snprintf(opt, sizeof(opt), "--worker=%d", fd);
-		argv = keeper_argv(opt);
-		execv(K.args->self, argv);
+		argv = agent_exec_argv(opt);
+		execv(agent.self, argv);
 		dprintf(STDERR_FILENO, "drover-agent: exec %s: %s\n",
-		    K.args->self, strerror(errno));
+		    agent.self, strerror(errno));
 		_exit(127);
 	}
 	close(sv[1]);
@@ -532,32 +514,21 @@ keeper_save(void)
 	struct held	*h;
 	struct kexit	*e;
 	FILE		*f;
-	size_t		 i;
 	int		 fd;
 
-	if ((fd = memfd_create("drover-keeper", 0)) == -1 ||
-	    (f = fdopen(dup(fd), "w")) == NULL)
-		return -1;
+	if ((f = fdmsg_state_new(&fd)) == NULL)
+		return -errno;
 	if (K.worker != 0 && K.sock != -1) {
 		fprintf(f, "worker %ld %d\n", (long)K.worker, K.sock);
 		fcntl(K.sock, F_SETFD, 0);
 	}
 	for (h = K.held; h != NULL; h = h->next) {
 		held_stop_drain(h);
-		fprintf(f, "hold %s", h->key);
-		for (i = 0; i < h->nfds; i++) {
-			fprintf(f, " %d", h->fds[i]);
-			fcntl(h->fds[i], F_SETFD, 0);
-		}
-		fputc('\n', f);
+		fdmsg_state_hold(f, h->key, h->fds, h->nfds);
 	}
 	for (e = K.exits; e != NULL; e = e->next)
 		fprintf(f, "exit %ld %d\n", (long)e->pid, e->status);
-	if (fclose(f) != 0 || lseek(fd, 0, SEEK_SET) == -1) {
-		close(fd);
-		return -1;
-	}
-	return fd;
+	return fdmsg_state_done(f, fd);
 }
 
 /* Exec the binary again, in place; returns only if that failed. */
@@ -571,15 +542,16 @@ keeper_upgrade(void)
 
 	if (K.stopping || K.handoff)
 		return;
-	log_info("keeper: upgrading: exec %s", K.args->self);
-	if ((fd = keeper_save()) == -1) {
-		log_error("keeper: cannot save its state: %s", strerror(errno));
+	log_info("keeper: upgrading: exec %s", agent.self);
+	if ((fd = keeper_save()) < 0) {
+		log_error("keeper: cannot save its state: %s",
+		    strerror(-fd));
 		return;
 	}
 	snprintf(opt, sizeof(opt), "--keeper-state=%d", fd);
-	argv = keeper_argv(opt);
-	execv(K.args->self, argv);
-	log_error("keeper: exec %s: %s", K.args->self, strerror(errno));
+	argv = agent_exec_argv(opt);
+	execv(agent.self, argv);
+	log_error("keeper: exec %s: %s", agent.self, strerror(errno));
 	free(argv);
 	close(fd);
 	if (K.sock != -1)

@@ -258,8 +258,7 @@ agent_upgrade(const char *why)
 	hold_message("upgrade");
 }
 
-/* argv for this binary: [self, first, the agent's options..., NULL]. */
-static char **
+char **
 agent_exec_argv(const char *first)
 {
 	char	**v;
@@ -425,8 +424,6 @@ keeper_startup(struct options *o, struct keeper_args *ka)
 	ka->state_fd = o->state_fd;
 	if (setup_dirs(o) != 0)
 		return -1;	/* the directories are agent's now */
-	ka->self = agent.self;
-	ka->argv = agent.argv;
 	ka->logs_dir = agent.logs_dir;
 	ka->log_path = agent.log_path;
 	if (o->state_fd != -1) {	/* exec'd again: all that is done */
