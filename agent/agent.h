@@ -360,7 +360,8 @@ int		 hold_put(const char *key, const int *fds, size_t nfds);
 size_t		 hold_take(const char *key, int *fds, size_t max);
 /* The keeper closes what it holds under key. */
 void		 hold_drop(const char *key);
-/* Close and drop what was handed over and nobody took. */
+/* Close and drop what was handed over and nobody took, forget the
+ * exits nobody asked for. */
 void		 hold_drop_untaken(void);
 /* How a process ended while no worker ran (from the hand-over). */
 int		 hold_exit_status(pid_t, int *status);

@@ -248,6 +248,7 @@ void
 hold_drop_untaken(void)
 {
 	struct hkey	*k, *next;
+	struct hexit	*e;
 
 	for (k = hold_keys; k != NULL; k = next) {
 		next = k->next;
@@ -255,6 +256,12 @@ hold_drop_untaken(void)
 			log_info("dropping %s: no instance took it", k->key);
 			hold_drop(k->key);
 		}
+	}
+	/* exits of processes no record named (a service's own children) */
+	while ((e = hold_exits) != NULL) {
+		hold_exits = e->next;
+		hold_forget(e->pid);
+		free(e);
 	}
 }
 

@@ -239,20 +239,12 @@ main(int argc, char **argv)
 	const char	*check = NULL, *token_file = NULL;
 	const char	*listen = DEFAULT_LISTEN;
 	const char	*agent = NULL;
-	char		 self[PATH_MAX], **saved_argv;
+	char		 self[PATH_MAX];
 	ssize_t		 n;
 	size_t		 i;
 	int		 c, rc = 0;
 
 	D = &d;
-	if ((n = readlink("/proc/self/exe", self, sizeof(self) - 1)) > 0) {
-		self[n] = '\0';
-		if (n > 10 && strcmp(self + n - 10, " (deleted)") == 0)
-			self[n - 10] = '\0';
-	} else
-		snprintf(self, sizeof(self), "%s", argv[0]);
-	saved_argv = xcalloc((size_t)argc + 1, sizeof(*saved_argv));
-	memcpy(saved_argv, argv, (size_t)argc * sizeof(*argv));
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
 		case 'f': d.foreground = true; break;
@@ -284,6 +276,13 @@ main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
+	/* For an upgrade: the binary, by the path it was started from. */
+	if ((n = readlink("/proc/self/exe", self, sizeof(self) - 1)) > 0) {
+		self[n] = '\0';
+		if (n > 10 && strcmp(self + n - 10, " (deleted)") == 0)
+			self[n - 10] = '\0';
+	} else
+		snprintf(self, sizeof(self), "%s", argv[0]);
 	log_init("droverd", level);
 	if (strcmp(listen, "none") != 0)
 		d.listen = xstrdup(listen);
@@ -364,8 +363,8 @@ out:
 	free(d.listen);
 	free(d.agent_path);
 	libevent_global_shutdown();
+	/* argv as given: getopt moved nothing, there are no operands */
 	if (reexec && rc == 0)
-		droverd_exec_again(saved_argv, argc, self);
-	free(saved_argv);
+		droverd_exec_again(argv, argc, self);
 	return rc;
 }

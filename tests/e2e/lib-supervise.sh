@@ -49,15 +49,6 @@ inst_is() { [ "$(inst state "$1" "$2")" = "$3" ]; }
 # wait_state SVC IDX STATE
 wait_state() { wait_for "$1/$2 in state $3" inst_is "$1" "$2" "$3"; }
 
-# agent_pid: the drover-agent of this test.
-agent_pid() {
-	local p
-	for p in $(marked_pids); do
-		[ "$(cat /proc/"$p"/comm 2>/dev/null)" = drover-agent ] && { echo "$p"; return 0; }
-	done
-	return 1
-}
-
 # script NAME BODY: an executable shell script $TMP/NAME.
 script() {
 	printf '#!/bin/sh\n%s\n' "$2" > "$TMP/$1"

@@ -135,6 +135,18 @@ for s in json.load(sys.stdin)["services"]:
 sys.exit(1)' "$1" "$2"
 }
 
+# agent_pid: the agent droverd is linked to (the agent's worker; its
+# parent is the agent's keeper). Fails while none is linked.
+agent_pid() {
+	local p
+	p=$(curl -s --unix-socket "$DROVER_SOCKET" http://drover/api/v1/agents |
+		python3 -c 'import json,sys; a=json.load(sys.stdin)["agents"][0]; print(a.get("pid") or 0 if a["connected"] else 0)' 2>/dev/null)
+	[ -n "$p" ] && [ "$p" != 0 ] && echo "$p"
+}
+
+# other_agent PID: droverd is linked to an agent other than PID.
+other_agent() { local p; p=$(agent_pid) && [ "$p" != "$1" ]; }
+
 # alive PID: the process exists and is not a zombie.
 alive() {
 	local st

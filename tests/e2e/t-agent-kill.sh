@@ -16,10 +16,6 @@ kill -9 "$p"
 wait_for "svc/1 restarted" bash -c "[ \"\$(\"$DROVER_BIN/droverctl\" -o json status svc | python3 -c 'import json,sys; print(json.load(sys.stdin)[\"services\"][0][\"instances\"][1][\"restarts\"])')\" = 1 ]"
 wait_for "svc ready" all_ready svc 2
 
-agent_pid() {
-	curl -s --unix-socket "$DROVER_SOCKET" http://drover/api/v1/agents |
-		python3 -c 'import json,sys; a=json.load(sys.stdin)["agents"][0]; print(a["pid"] if a["connected"] else 0)'
-}
 running() { pgrep -f '^/bin/sleep 424242$' | while read -r p; do alive "$p" && echo "$p"; done | wc -l; }
 
 old=$(pids svc)
@@ -28,7 +24,7 @@ worker=$(agent_pid)
 keeper=$(awk '{print $4}' /proc/"$worker"/stat)
 [ "$(cat /proc/"$keeper"/comm)" = drover-agent ] || fail "the worker's parent is not the keeper"
 kill -9 "$worker"
-wait_for "a new worker" bash -c "p=\$(curl -s --unix-socket '$DROVER_SOCKET' http://drover/api/v1/agents | python3 -c 'import json,sys; a=json.load(sys.stdin)[\"agents\"][0]; print(a[\"pid\"] if a[\"connected\"] else 0)'); [ \"\$p\" != 0 ] && [ \"\$p\" != $worker ]"
+wait_for "a new worker" other_agent "$worker"
 wait_for "svc ready under the new worker" all_ready svc 2
 [ "$(pids svc)" = "$old" ] || fail "pids changed: $old -> $(pids svc)"
 [ "$(running)" = 2 ] || fail "$(running) copies run, want exactly 2"
@@ -55,7 +51,7 @@ kill -9 "$worker"
 kill -9 "$p"
 sleep 0.3
 kill -CONT "$keeper"
-wait_for "a new worker" bash -c "p=\$(curl -s --unix-socket '$DROVER_SOCKET' http://drover/api/v1/agents | python3 -c 'import json,sys; a=json.load(sys.stdin)[\"agents\"][0]; print(a[\"pid\"] if a[\"connected\"] else 0)'); [ \"\$p\" != 0 ] && [ \"\$p\" != $worker ]"
+wait_for "a new worker" other_agent "$worker"
 wait_for "svc/1 restarted by the new worker" bash -c "q=\$(\"$DROVER_BIN/droverctl\" -o json status svc | python3 -c 'import json,sys; print(json.load(sys.stdin)[\"services\"][0][\"instances\"][1][\"pid\"])'); [ \"\$q\" != 0 ] && [ \"\$q\" != $p ]"
 wait_for "svc ready" all_ready svc 2
 err=$(inst last_error svc 1)
@@ -72,7 +68,7 @@ esac
 worker=$(agent_pid)
 old=$(pids svc)
 kill -9 "$keeper"
-wait_for "a new worker" bash -c "p=\$(curl -s --unix-socket '$DROVER_SOCKET' http://drover/api/v1/agents | python3 -c 'import json,sys; a=json.load(sys.stdin)[\"agents\"][0]; print(a[\"pid\"] if a[\"connected\"] else 0)'); [ \"\$p\" != 0 ] && [ \"\$p\" != $worker ]"
+wait_for "a new worker" other_agent "$worker"
 wait_for "svc ready" all_ready svc 2
 [ "$(pids svc)" = "$old" ] || fail "pids changed when the keeper died: $old -> $(pids svc)"
 [ "$(awk '{print $4}' /proc/"$(agent_pid)"/stat)" = "$worker" ] || fail "the old worker is not the new keeper"

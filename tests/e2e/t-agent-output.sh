@@ -26,15 +26,11 @@ pid=$(inst pid writer 0)
 log=$STATE/logs/writer.0.log
 wait_for "the first lines" test -s "$log"
 
-agent_pid() {
-	curl -s --unix-socket "$DROVER_SOCKET" http://drover/api/v1/agents |
-		python3 -c 'import json,sys; a=json.load(sys.stdin)["agents"][0]; print(a["pid"] if a["connected"] else 0)'
-}
 for round in 1 2 3; do
 	w=$(agent_pid)
 	[ "$w" != 0 ] || fail "no worker (round $round)"
 	kill -9 "$w"
-	wait_for "a new worker (round $round)" bash -c "p=\$(curl -s --unix-socket '$DROVER_SOCKET' http://drover/api/v1/agents | python3 -c 'import json,sys; a=json.load(sys.stdin)[\"agents\"][0]; print(a[\"pid\"] if a[\"connected\"] else 0)'); [ \"\$p\" != 0 ] && [ \"\$p\" != $w ]"
+	wait_for "a new worker (round $round)" other_agent "$w"
 done
 WAIT_SECS=60 wait_for "all $N lines" bash -c "[ \$(wc -l < '$log') -ge $N ]"
 [ "$(inst pid writer 0)" = "$pid" ] || fail "the writer was replaced: $pid -> $(inst pid writer 0)"

@@ -13,10 +13,6 @@ wait_for "svc ready" all_ready svc 2
 rec=$STATE/agent/instances.json
 wait_for "the record of instances" grep -q '"state":"ready".*"state":"ready"' "$rec"
 
-agent_pid() {
-	curl -s --unix-socket "$DROVER_SOCKET" http://drover/api/v1/agents |
-		python3 -c 'import json,sys; a=json.load(sys.stdin)["agents"][0]; print(a["pid"] if a["connected"] else 0)'
-}
 worker=$(agent_pid)
 keeper=$(awk '{print $4}' /proc/"$worker"/stat)
 old0=$(inst pid svc 0)
@@ -38,7 +34,7 @@ json.dump(r, open(path, "w"))
 PY
 kill -CONT "$keeper"
 
-wait_for "a new worker" bash -c "p=\$(curl -s --unix-socket '$DROVER_SOCKET' http://drover/api/v1/agents | python3 -c 'import json,sys; a=json.load(sys.stdin)[\"agents\"][0]; print(a[\"pid\"] if a[\"connected\"] else 0)'); [ \"\$p\" != 0 ] && [ \"\$p\" != $worker ]"
+wait_for "a new worker" other_agent "$worker"
 wait_for "svc ready" all_ready svc 2
 new0=$(inst pid svc 0)
 [ "$new0" != "$other" ] || fail "the other process $other was adopted as svc/0"

@@ -22,11 +22,6 @@ replace() {
 }
 # current PID: it runs the file now at its path (not a replaced one).
 current() { ! readlink "/proc/$1/exe" | grep -q deleted; }
-agent_pid() {
-	curl -s --unix-socket "$DROVER_SOCKET" http://drover/api/v1/agents |
-		python3 -c 'import json,sys; a=json.load(sys.stdin)["agents"][0]; print(a["pid"] if a["connected"] else 0)'
-}
-new_worker() { p=$(agent_pid); [ "$p" != 0 ] && [ "$p" != "$1" ]; }
 
 write_manifest svc 'instances: 2' 'restart: {backoff: {initial: 0s}}'
 start_droverd
@@ -51,8 +46,7 @@ upgrade_agent() {	# how...
 	replace drover-agent
 	current "$keeper" && fail "the keeper still runs the file that was replaced?"
 	"$@"
-	export -f agent_pid new_worker
-	wait_for "a new worker ($*)" new_worker "$worker"
+	wait_for "a new worker ($*)" other_agent "$worker"
 	worker=$(agent_pid)
 	alive "$keeper" || fail "$*: the keeper is gone"
 	[ "$(awk '{print $4}' /proc/"$worker"/stat)" = "$keeper" ] || fail "$*: the new worker is not the keeper's child"
