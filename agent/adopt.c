@@ -7,7 +7,8 @@
  * restarts, revision, generations and last error, with the boot it was
  * written in. It is rewritten (atomically: temporary file and rename) at
  * most once per loop pass in which an instance changed, after the work
- * of that pass: a restart spawns first and writes after. No fsync: the
+ * of that pass: a restart spawns first and writes after. It is written
+ * through stdio a record at a time, so that it costs no memory. No fsync: the
  * record matters only while the processes it names run, and a crash of
  * the machine ends them; a record of another boot adopts nothing.
  *
@@ -121,47 +122,76 @@ adopt_touch(void)
 		event_active(adopt_ev, EV_TIMEOUT, 0);
 }
 
+struct rec_out {
+	FILE	*f;
+	bool	 more;		/* a record is written: a comma first */
+};
+
+/* One instance's record, a line of the array. */
 static void
-adopt_rec_json(struct inst *inst, void *arg)
+adopt_rec_write(struct inst *inst, void *arg)
 {
-	json_t	*a = arg;
-	pid_t	 ppid;
+	struct rec_out	*o = arg;
+	char		*err = NULL;
+	json_t		*j;
+	pid_t		 ppid;
 
 	if (inst->pid != 0 && inst->start_pid != inst->pid) {
 		inst->start_pid = inst->pid;
 		if (adopt_proc_stat(inst->pid, &inst->start_time, &ppid) != 0)
 			inst->start_time = 0;
 	}
-	json_array_append_new(a, json_pack("{s:s, s:I, s:I, s:I, s:s, s:I, "
-	    "s:s, s:I, s:I, s:s?}", "service", inst->svc->name,
-	    "index", (json_int_t)inst->index, "pid", (json_int_t)inst->pid,
-	    "start_time", (json_int_t)(inst->pid ? inst->start_time : 0),
-	    "state", supervise_state_name(inst->state),
-	    "restarts", (json_int_t)inst->restarts,
-	    "revision", inst->spec->revision,
-	    "gen", (json_int_t)inst->restart_gen,
-	    "start_gen", (json_int_t)inst->start_gen,
-	    "last_error", inst->last_error));
+	if (inst->last_error != NULL) {
+		j = json_string(inst->last_error);
+		err = json_dumps(j, JSON_ENCODE_ANY);
+		json_decref(j);
+	}
+	/* names are [a-z0-9-] and revisions hex: nothing else to quote */
+	fprintf(o->f, "%s\n{\"service\":\"%s\",\"index\":%u,\"pid\":%ld,"
+	    "\"start_time\":%" PRIu64 ",\"state\":\"%s\",\"restarts\":%u,"
+	    "\"revision\":\"%s\",\"gen\":%" PRId64 ",\"start_gen\":%" PRId64
+	    ",\"last_error\":%s}", o->more ? "," : "", inst->svc->name,
+	    inst->index, (long)inst->pid, inst->pid ? inst->start_time : 0,
+	    supervise_state_name(inst->state), inst->restarts,
+	    inst->spec->revision, inst->restart_gen, inst->start_gen,
+	    err != NULL ? err : "null");
+	free(err);
+	o->more = true;
 }
 
+/*
+ * Written through stdio, a line per instance, into a temporary file
+ * renamed over the record: no copy of the whole record in memory.
+ */
 void
 adopt_flush(void)
 {
-	json_t	*o, *a = json_array();
-	char	*text;
-	int	 r;
+	struct rec_out	 o = { NULL, false };
+	char		*tmp;
+	int		 fd, r = 0;
 
 	if (adopt_path == NULL)
 		return;
-	assign_foreach(adopt_rec_json, a);
-	o = json_pack("{s:i, s:s, s:o}", "v", ADOPT_VERSION, "boot_id",
-	    adopt_boot, "instances", a);
-	text = json_dumps(o, JSON_COMPACT);
-	json_decref(o);
-	r = atomic_replace_file(adopt_path, text, strlen(text));
-	free(text);
-	if (r != 0)
+	xasprintf(&tmp, "%s.tmp", adopt_path);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd == -1 || (o.f = fdopen(fd, "w")) == NULL) {
+		r = -errno;
+		if (fd != -1)
+			close(fd);
+	} else {
+		fprintf(o.f, "{\"v\":%d,\"boot_id\":\"%s\",\"instances\":[",
+		    ADOPT_VERSION, adopt_boot);
+		assign_foreach(adopt_rec_write, &o);
+		fputs("\n]}\n", o.f);
+		if (ferror(o.f) | (fclose(o.f) != 0) ||
+		    rename(tmp, adopt_path) != 0)
+			r = -(errno ? errno : EIO);
+	}
+	if (r != 0) {
 		log_error("cannot write %s: %s", adopt_path, strerror(-r));
+		unlink(tmp);
+	}
+	free(tmp);
 }
 
 /* A file that cannot be used is set aside, and said so. */

@@ -142,34 +142,21 @@ write_tmp(const char *path, const void *buf, size_t len, bool sync,
 	return 0;
 }
 
-/* Write a temporary file, rename it into place; `sync`: both durable. */
-static int
-atomic_write(const char *path, const void *buf, size_t len, bool sync)
+int
+atomic_write_file(const char *path, const void *buf, size_t len)
 {
 	char	*tmp;
 	int	 r;
 
-	if ((r = write_tmp(path, buf, len, sync, &tmp)) < 0)
+	if ((r = write_tmp(path, buf, len, true, &tmp)) < 0)
 		return r;
 	if (rename(tmp, path) == -1) {
 		r = -errno;
 		unlink(tmp);
-	} else if (sync)
+	} else
 		r = fsync_dir_of(path);
 	free(tmp);
 	return r;
-}
-
-int
-atomic_write_file(const char *path, const void *buf, size_t len)
-{
-	return atomic_write(path, buf, len, true);
-}
-
-int
-atomic_replace_file(const char *path, const void *buf, size_t len)
-{
-	return atomic_write(path, buf, len, false);
 }
 
 int

@@ -28,12 +28,6 @@ int	 xasprintf(char **, const char *, ...)
  */
 int	 atomic_write_file(const char *path, const void *buf, size_t len);
 /*
- * The same without fsync: atomic against a crash of the process (a
- * reader finds the old file or the new one), not of the machine. For
- * state that matters only as long as the processes it describes run.
- */
-int	 atomic_replace_file(const char *path, const void *buf, size_t len);
-/*
  * Many atomic writes into one directory with one flush: each add writes a
  * temporary file; commit flushes the file system once (syncfs), renames
  * every file into place and fsyncs the directory. A crash before commit
