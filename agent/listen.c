@@ -13,8 +13,10 @@
  * (listen_prune), or when the service is deleted (listen_free_all).
  *
  * All binding is in listen_open and all closing in listen_close: the one
- * place each, for whatever must take over these fds across a restart of
- * the agent (keyed "listen/<service>/<address>").
+ * place each. The keeper holds each bound socket (hold_put, keyed
+ * "listen/<service>/<address>"), so that a new worker takes it back
+ * (hold_take) instead of binding again, and connections wait in the
+ * backlog while no worker runs.
  *
  * A socket is bound with SO_REUSEADDR, listens with a backlog of
  * SOMAXCONN and is close-on-exec in the agent; it is left blocking (as
@@ -126,8 +128,17 @@ listen_bind_inet(const char *address)
 static int
 listen_open(const struct svc *svc, const struct listen_spec *l, char **cause)
 {
-	int	fd;
+	char	*key;
+	int	 fd;
 
+	/* bound by a former worker: the keeper kept it */
+	xasprintf(&key, "listen/%s/%s", svc->name, l->address);
+	if (hold_take(key, &fd, 1) == 1) {
+		free(key);
+		log_info("service %s: listening on %s (%s), kept across "
+		    "workers", svc->name, l->address, l->name);
+		return fd;
+	}
 	if (strncmp(l->address, "unix:", 5) == 0)
 		fd = listen_bind_unix(l->address + 5);
 	else
@@ -135,8 +146,11 @@ listen_open(const struct svc *svc, const struct listen_spec *l, char **cause)
 	if (fd < 0) {
 		xasprintf(cause, "listen %s %s: %s", l->name, l->address,
 		    strerror(-fd));
+		free(key);
 		return fd;
 	}
+	hold_put(key, &fd, 1);
+	free(key);
 	log_info("service %s: listening on %s (%s)", svc->name, l->address,
 	    l->name);
 	return fd;
@@ -146,10 +160,18 @@ listen_open(const struct svc *svc, const struct listen_spec *l, char **cause)
 static void
 listen_close(const struct svc *svc, struct listen_sock *s)
 {
-	log_info("service %s: closed %s", svc->name, s->address);
+	char	*key;
+
 	close(s->fd);
-	if (strncmp(s->address, "unix:", 5) == 0)
-		unlink(s->address + 5);
+	/* handing off: the keeper keeps it for the next worker */
+	if (!agent.handing_off) {
+		log_info("service %s: closed %s", svc->name, s->address);
+		xasprintf(&key, "listen/%s/%s", svc->name, s->address);
+		hold_drop(key);
+		free(key);
+		if (strncmp(s->address, "unix:", 5) == 0)
+			unlink(s->address + 5);
+	}
 	free(s->address);
 	free(s);
 }

@@ -7,7 +7,9 @@
  * path again: a stale file is unlinked first), close-on-exec and
  * non-blocking, with SO_PASSCRED so that every datagram carries the
  * sender's pid. Instances whose spec has readiness.notify or a
- * readiness.watchdog get its path as NOTIFY_SOCKET; no other does.
+ * readiness.watchdog get its path as NOTIFY_SOCKET; no other does. The
+ * keeper holds the socket (key "notify"): while no worker runs,
+ * datagrams wait in it for the next worker, which takes it back.
  *
  * A datagram counts only when its sender belongs to an instance: with
  * cgroups, a process in that instance's cgroup (/proc/PID/cgroup);
@@ -65,6 +67,9 @@ notify_open(const char *path)
 	if (strlen(path) >= sizeof(sun.sun_path))
 		return -ENAMETOOLONG;
 	strcpy(sun.sun_path, path);
+	/* bound by a former worker, with what came meanwhile queued */
+	if (hold_take("notify", &fd, 1) == 1)
+		goto bound;
 	if (lstat(path, &st) == 0 && S_ISSOCK(st.st_mode))
 		unlink(path);
 	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
@@ -78,6 +83,8 @@ notify_open(const char *path)
 	}
 	/* Any local user may be an instance's (user:). */
 	chmod(path, 0666);
+	hold_put("notify", &fd, 1);
+bound:
 	ns.fd = fd;
 	ns.path = xstrdup(path);
 	ns.ev = event_new(agent.base, fd, EV_READ | EV_PERSIST, notify_read_cb,
@@ -93,7 +100,11 @@ notify_close(void)
 		event_free(ns.ev);
 	if (ns.fd != -1) {
 		close(ns.fd);
-		unlink(ns.path);
+		/* handing off: the keeper keeps it for the next worker */
+		if (!agent.handing_off) {
+			hold_drop("notify");
+			unlink(ns.path);
+		}
 	}
 	free(ns.path);
 	ns.ev = NULL;

@@ -998,16 +998,19 @@ void
 supervise_adopt(struct inst *inst, pid_t pid, int pidfd,
     enum inst_state state, bool keepers)
 {
-	char	*cause = NULL;
-	bool	 owned;
-	int	 fd;
+	const struct manifest	*m = inst->spec->m;
+	char			*cause = NULL;
+	bool			 owned;
+	int			 fd, fds[SPAWN_FDS_MAX];
 
 	inst->pid = pid;
 	inst->pidfd = pidfd;
 	inst->started = now_ms();
 	inst->adopted = true;
 	agent.nprocs++;
-	if (inst_cgroup(inst, &cause) < 0) {
+	/* its cgroup, and its listen sockets (taken from the keeper) */
+	if (inst_cgroup(inst, &cause) < 0 || (m->nlisten > 0 &&
+	    listen_get(inst->svc, m, fds, &cause) < 0)) {
 		log_warn("service %s/%u: %s", inst->svc->name, inst->index,
 		    cause);
 		free(cause);
@@ -1023,9 +1026,13 @@ supervise_adopt(struct inst *inst, pid_t pid, int pidfd,
 	if (state != INST_RUNNING && state != INST_READY)
 		state = INST_RUNNING;
 	inst->state = state;
+	/* ready with readiness.notify: it said READY=1 to a former worker */
+	if (state == INST_READY)
+		inst->notified = NOTIFIED_READY;
 	log_info("service %s/%u: adopted pid %ld (%s)", inst->svc->name,
 	    inst->index, (long)pid, inst_state_names[state]);
 	probe_start(inst);
+	notify_watchdog_arm(inst);
 }
 
 void

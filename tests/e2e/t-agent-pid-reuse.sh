@@ -11,7 +11,10 @@ printf 'name: svc\ncommand: ["/bin/sleep", "434343"]\ninstances: 2\n' > "$MAN/sv
 start_droverd
 wait_for "svc ready" all_ready svc 2
 rec=$STATE/agent/instances.json
-wait_for "the record of instances" grep -q '"state":"ready".*"state":"ready"' "$rec"
+wait_for "the record of instances" python3 -c '
+import json, sys
+r = json.load(open(sys.argv[1]))["instances"]
+sys.exit(not (len(r) == 2 and all(i["state"] == "ready" for i in r)))' "$rec"
 
 worker=$(agent_pid)
 keeper=$(awk '{print $4}' /proc/"$worker"/stat)
