@@ -5,7 +5,9 @@
  * subreaper that starts the worker (`--worker=FD`, everything else the
  * agent does: main.c's worker_main) and holds what must outlive it: the
  * fds the worker gives it under a key (each instance's output pipe,
- * "logs/<service>.<index>"; the agent's lock, "lock"). When the worker
+ * "logs/<service>.<index>"; each listen socket,
+ * "listen/<service>/<address>"; the instances' NOTIFY_SOCKET, "notify";
+ * the agent's lock, "lock"). When the worker
  * dies, its children (the instances) become the keeper's: the keeper
  * reaps them and records how each ended, drains the output pipes into
  * the instances' log files so that no writer blocks or gets SIGPIPE,
