@@ -17,6 +17,14 @@ wait_for "svc/1 restarted" bash -c "[ \"\$(\"$DROVER_BIN/droverctl\" -o json sta
 wait_for "svc ready" all_ready svc 2
 
 running() { pgrep -f '^/bin/sleep 424242$' | while read -r p; do alive "$p" && echo "$p"; done | wc -l; }
+# two: exactly two copies run (else say which, and their parents)
+two() {
+	[ "$(running)" = 2 ] && return 0
+	for q in $(pgrep -f '^/bin/sleep 424242$'); do
+		log "pid $q: $(grep -E '^(State|PPid)' /proc/"$q"/status | tr '\n\t' '  ')"
+	done
+	fail "$(running) copies run, want 2 ($*)"
+}
 
 old=$(pids svc)
 worker=$(agent_pid)
@@ -27,7 +35,7 @@ kill -9 "$worker"
 wait_for "a new worker" other_agent "$worker"
 wait_for "svc ready under the new worker" all_ready svc 2
 [ "$(pids svc)" = "$old" ] || fail "pids changed: $old -> $(pids svc)"
-[ "$(running)" = 2 ] || fail "$(running) copies run, want exactly 2"
+two
 [ "$(inst restarts svc 1)" = 1 ] || fail "restarts of svc/1: $(inst restarts svc 1), want 1 (kept)"
 [ "$(inst restarts svc 0)" = 0 ] || fail "restarts of svc/0: $(inst restarts svc 0), want 0"
 grep -q 'adopted pid' "$TMP/droverd.log" "$STATE/agent.log" 2>/dev/null ||
@@ -39,7 +47,7 @@ p=$(inst pid svc 0)
 kill -9 "$p"
 wait_for "svc/0 restarted" bash -c "q=\$(\"$DROVER_BIN/droverctl\" -o json status svc | python3 -c 'import json,sys; print(json.load(sys.stdin)[\"services\"][0][\"instances\"][0][\"pid\"])'); [ \"\$q\" != 0 ] && [ \"\$q\" != $p ]"
 wait_for "svc ready" all_ready svc 2
-[ "$(running)" = 2 ] || fail "$(running) copies run after a restart, want 2"
+two after a restart
 [ "$(inst restarts svc 0)" = 1 ] || fail "restarts of svc/0: $(inst restarts svc 0), want 1"
 
 # An instance that dies while no worker runs: the keeper is stopped so
@@ -60,7 +68,7 @@ case "$err" in
 *) fail "last_error of svc/1 does not say how it ended: '$err'" ;;
 esac
 [ "$(inst restarts svc 1)" = 2 ] || fail "restarts of svc/1: $(inst restarts svc 1), want 2"
-[ "$(running)" = 2 ] || fail "$(running) copies run, want 2"
+two
 
 # kill -9 of the keeper: the worker becomes the keeper and starts a new
 # worker, which adopts the instances (the ones the old keeper held are
@@ -72,10 +80,10 @@ wait_for "a new worker" other_agent "$worker"
 wait_for "svc ready" all_ready svc 2
 [ "$(pids svc)" = "$old" ] || fail "pids changed when the keeper died: $old -> $(pids svc)"
 [ "$(awk '{print $4}' /proc/"$(agent_pid)"/stat)" = "$worker" ] || fail "the old worker is not the new keeper"
-[ "$(running)" = 2 ] || fail "$(running) copies run, want 2"
+two
 p=$(inst pid svc 1)
 kill -9 "$p"
 wait_for "svc/1 restarted" bash -c "q=\$(\"$DROVER_BIN/droverctl\" -o json status svc | python3 -c 'import json,sys; print(json.load(sys.stdin)[\"services\"][0][\"instances\"][1][\"pid\"])'); [ \"\$q\" != 0 ] && [ \"\$q\" != $p ]"
 wait_for "svc ready" all_ready svc 2
-[ "$(running)" = 2 ] || fail "$(running) copies run, want 2"
+two
 pass
