@@ -102,13 +102,14 @@ rollout_print_line(const char *svc, const json_t *ro)
 	fflush(stdout);
 }
 
+/* GET the rollout: parsed in *ro, or printed as received when `raw`. */
 static int
-rollout_get(struct ctl *ctl, const char *svc, json_t **ro)
+rollout_get(struct ctl *ctl, const char *svc, bool raw, json_t **ro)
 {
 	char	*path = api_service_path(svc, "rollout");
 	int	 e;
 
-	e = api_fetch(ctl, svc, "GET", path, NULL, false, ro);
+	e = api_fetch(ctl, svc, "GET", path, NULL, raw, ro);
 	free(path);
 	return e;
 }
@@ -140,18 +141,14 @@ rollout_status(struct ctl *ctl, const char *svc, bool watch)
 	int			 e;
 
 	if (!watch) {
-		char *path = api_service_path(svc, "rollout");
-
-		e = api_fetch(ctl, svc, "GET", path, NULL,
-		    ctl->output == OUTPUT_JSON, &ro);
-		free(path);
+		e = rollout_get(ctl, svc, ctl->output == OUTPUT_JSON, &ro);
 		if (e == CTL_OK && ro != NULL)
 			rollout_print_line(svc, ro);
 		json_decref(ro);
 		return e;
 	}
 	stop = api_stop_on_signals();
-	if ((e = rollout_get(ctl, svc, &ro)) != CTL_OK)
+	if ((e = rollout_get(ctl, svc, false, &ro)) != CTL_OK)
 		return e;
 	want = xstrdup(json_string_value(json_object_get(ro, "to")));
 	for (;;) {
@@ -168,7 +165,7 @@ rollout_status(struct ctl *ctl, const char *svc, bool watch)
 		if (!json_is_true(json_object_get(ro, "active")) || *stop)
 			break;
 		usleep(200 * 1000);
-		if ((e = rollout_get(ctl, svc, &ro)) != CTL_OK) {
+		if ((e = rollout_get(ctl, svc, false, &ro)) != CTL_OK) {
 			json_decref(last);
 			free(want);
 			return e;

@@ -132,6 +132,19 @@ ro_new(const char *svc)
 	return ro;
 }
 
+/* A copy of `src` with its own strings and no event. */
+static struct rollout *
+ro_copy(const struct rollout *src)
+{
+	struct rollout	*ro = xmalloc(sizeof(*ro));
+
+	*ro = *src;
+	ro->svc = xstrdup(src->svc);
+	ro->message = src->message != NULL ? xstrdup(src->message) : NULL;
+	ro->ev = NULL;
+	return ro;
+}
+
 static void
 ro_set_message(struct rollout *ro, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
@@ -194,8 +207,10 @@ rollout_has_slot(const struct service *s, unsigned index)
 	return slot_find(s, index) != NULL;
 }
 
+/* Insert a slot, keeping the order by index (the index must be free). */
 static void
-slot_add(struct service *s, unsigned index, int64_t now)
+slot_insert(struct service *s, unsigned index, const char *rev, int64_t gen,
+    int64_t created)
 {
 	size_t	pos = 0;
 
@@ -205,10 +220,17 @@ slot_add(struct service *s, unsigned index, int64_t now)
 	memmove(&s->slots[pos + 1], &s->slots[pos],
 	    (s->nslots - pos) * sizeof(*s->slots));
 	s->slots[pos].index = index;
-	memcpy(s->slots[pos].rev, s->revision, sizeof(s->slots[pos].rev));
-	s->slots[pos].gen = s->restart_gen;
-	s->slots[pos].created = now;
+	memcpy(s->slots[pos].rev, rev, sizeof(s->slots[pos].rev));
+	s->slots[pos].gen = gen;
+	s->slots[pos].created = created;
 	s->nslots++;
+}
+
+/* A slot of the service's current revision and generation. */
+static void
+slot_add(struct service *s, unsigned index, int64_t now)
+{
+	slot_insert(s, index, s->revision, s->restart_gen, now);
 }
 
 static void
@@ -332,8 +354,7 @@ rollout_plan(struct service *next, const struct service *cur)
 		return;
 	}
 	/* everything runs the target already: a scale, if anything */
-	for (i = 0; i < next->nslots; i++)
-		n++;
+	n = (unsigned)next->nslots;
 	for (index = 0; n < next->m->instances; index++) {
 		if (slot_find(next, index) == NULL) {
 			slot_add(next, index, now);
@@ -344,26 +365,16 @@ rollout_plan(struct service *next, const struct service *cur)
 		slot_remove(next, next->nslots - 1);
 		n--;
 	}
+	if (cur->ro == NULL)
+		return;
+	next->ro = ro = ro_copy(cur->ro);
 	if (ro_active(cur->ro)) {
 		/* what it was replacing is the target now */
-		ro = ro_new(next->name);
-		*ro = *cur->ro;
-		ro->svc = xstrdup(next->name);
-		ro->message = xstrdup("superseded: every instance runs the "
-		    "new revision");
-		ro->ev = NULL;
+		ro_set_message(ro, "superseded: every instance runs the new "
+		    "revision");
 		ro->state = RO_COMPLETE;
 		ro->finished = now;
 		memcpy(ro->to, next->revision, sizeof(ro->to));
-		next->ro = ro;
-	} else if (cur->ro != NULL) {
-		ro = ro_new(next->name);
-		*ro = *cur->ro;
-		ro->svc = xstrdup(next->name);
-		ro->message = cur->ro->message ? xstrdup(cur->ro->message) :
-		    NULL;
-		ro->ev = NULL;
-		next->ro = ro;
 	}
 }
 
@@ -867,19 +878,15 @@ rollout_control(struct service *s, const char *action, char **cause)
 	return 0;
 }
 
-/* A share of the target's healthy instances, 0 to 1. */
+/* A share of the target's healthy instances, 0 to 1, from a count. */
 static double
-ro_progress(const struct service *s)
+ro_progress(const struct service *s, const struct ro_count *c)
 {
-	struct ro_count	c;
+	unsigned	n = s->m->instances;
 
-	if (s->m->instances == 0)
+	if (n == 0 || s->ro->state == RO_COMPLETE)
 		return 1;
-	ro_count(s, s->ro, (int64_t)wall_ms(), &c);
-	if (s->ro->state == RO_COMPLETE)
-		return 1;
-	return (double)(c.cur_healthy < s->m->instances ? c.cur_healthy :
-	    s->m->instances) / s->m->instances;
+	return (double)(c->cur_healthy < n ? c->cur_healthy : n) / n;
 }
 
 json_t *
@@ -896,7 +903,7 @@ rollout_to_json(const struct service *s)
 	    "state", ro_state_names[ro->state], "from", ro->from,
 	    "to", ro->to, "gen", (json_int_t)ro->gen,
 	    "active", ro_active(ro), "rollback", ro->rollback,
-	    "promoted", ro->promoted, "progress", ro_progress(s),
+	    "promoted", ro->promoted, "progress", ro_progress(s, &c),
 	    "desired", (int)s->m->instances, "new", (int)c.cur,
 	    "new_healthy", (int)c.cur_healthy, "started",
 	    (json_int_t)ro->started, "finished", (json_int_t)ro->finished,
@@ -918,7 +925,12 @@ rollout_active(const struct service *s)
 double
 rollout_progress(const struct service *s)
 {
-	return ro_active(s->ro) ? ro_progress(s) : 1;
+	struct ro_count	c;
+
+	if (!ro_active(s->ro))
+		return 1;
+	ro_count(s, s->ro, (int64_t)wall_ms(), &c);
+	return ro_progress(s, &c);
 }
 
 /* "slots" and "rollout" members of the state file. */
@@ -973,7 +985,7 @@ rollout_state_load(struct service *s, const json_t *state)
 	const char	*rev, *st, *from, *to, *msg = NULL;
 	json_int_t	 index, gen, created;
 	json_t		*e;
-	size_t		 i, k;
+	size_t		 i;
 	int		 rollback = 0, promoted = 0;
 
 	if (!json_is_array(slots)) {
@@ -985,18 +997,7 @@ rollout_state_load(struct service *s, const json_t *state)
 		    &created) != 0 || index < 0 || index > 20000 ||
 		    !rev_valid(rev) || slot_find(s, (unsigned)index) != NULL)
 			continue;
-		s->slots = xreallocarray(s->slots, s->nslots + 1,
-		    sizeof(*s->slots));
-		k = s->nslots;
-		while (k > 0 && s->slots[k - 1].index > (unsigned)index) {
-			s->slots[k] = s->slots[k - 1];
-			k--;
-		}
-		s->slots[k].index = (unsigned)index;
-		memcpy(s->slots[k].rev, rev, sizeof(s->slots[k].rev));
-		s->slots[k].gen = gen;
-		s->slots[k].created = created;
-		s->nslots++;
+		slot_insert(s, (unsigned)index, rev, gen, created);
 	}
 	o = json_object_get((json_t *)state, "rollout");
 	if (o == NULL || json_unpack(o, "{s:s, s:s, s:s}", "state", &st,
