@@ -213,8 +213,7 @@ service_rev_used(const struct service *s, const char *id)
 	for (i = 0; i < s->nslots; i++)
 		if (strcmp(s->slots[i].rev, id) == 0)
 			return true;
-	return s->ro != NULL && rollout_active(s) &&
-	    strcmp(rollout_from(s), id) == 0;
+	return rollout_active(s) && strcmp(rollout_from(s), id) == 0;
 }
 
 /*
@@ -308,7 +307,7 @@ service_apply(struct manifest *m, const char *cause, const char **result)
 	s->dirty = persist_deferred;
 	log_info("service %s: %s revision %s (%s)", s->name, *result,
 	    s->revision, cause);
-	if (s->ro != NULL && rollout_active(s))
+	if (rollout_active(s))
 		log_info("service %s: rollout from %s to %s", s->name,
 		    rollout_from(s), s->revision);
 	rollout_kick(s);

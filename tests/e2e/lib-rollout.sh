@@ -30,3 +30,12 @@ for s in json.load(sys.stdin)["services"]:
     if s["name"] == sys.argv[1]:
         print(" ".join(str(i["pid"]) for i in s["instances"] if i["revision"] == sys.argv[2] and i["pid"]))' "$1" "$2"
 }
+
+# own_sleeps ARG: how many live `/bin/sleep ARG` processes this test
+# started (other tests may run the same command at the same time).
+own_sleeps() {
+	pgrep -f "^/bin/sleep $1\$" | while read -r p; do
+		grep -qzx "DROVER_TEST_TMP=$TMP" "/proc/$p/environ" 2>/dev/null &&
+			alive "$p" && echo "$p"
+	done | wc -l
+}

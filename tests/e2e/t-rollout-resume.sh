@@ -24,23 +24,16 @@ $deploy
 EOM
 ctl apply -f "$MAN/svc.yaml" >/dev/null || fail "apply"
 new_rev=$(svc_field revision svc)
-# this test's processes only (others may run the same commands)
-count() {
-	pgrep -f "^/bin/sleep $1\$" | while read -r p; do
-		grep -qzx "DROVER_TEST_TMP=$TMP" "/proc/$p/environ" 2>/dev/null &&
-			alive "$p" && echo "$p"
-	done | wc -l
-}
-has_new() { [ "$(count 200002)" -ge 1 ]; }
+has_new() { [ "$(own_sleeps 200002)" -ge 1 ]; }
 wait_for "the first new instance" has_new
 kill -9 "$DROVERD_PID"
 wait "$DROVERD_PID" 2>/dev/null
 sleep 0.5
-before_new=$(count 200002)
+before_new=$(own_sleeps 200002)
 start_droverd
 # at every moment: never more than 4 processes, never two per index
 for _ in $(seq 1 100); do
-	t=$(( $(count 200002) + $(count 200001) ))
+	t=$(( $(own_sleeps 200002) + $(own_sleeps 200001) ))
 	[ "$t" -le 4 ] || fail "$t processes during the resumed rollout"
 	rollout_done svc && break
 	sleep 0.1
@@ -48,7 +41,7 @@ done
 WAIT_SECS=60 wait_for "the resumed rollout" rollout_done svc
 [ "$(rollout_field state svc)" = complete ] || fail "rollout ended $(rollout_field state svc): $(rollout_field message svc)"
 grep -q "resuming its rollout" "$TMP/droverd.log" || fail "droverd did not say it resumed"
-settled() { [ "$(count 200002)" = 3 ] && [ "$(count 200001)" = 0 ]; }
+settled() { [ "$(own_sleeps 200002)" = 3 ] && [ "$(own_sleeps 200001)" = 0 ]; }
 wait_for "3 new, 0 old" settled
 all_ready svc 3 || fail "svc not ready"
 [ "$(revision_pids svc "$new_rev" | wc -w)" = 3 ] || fail "not all on $new_rev"

@@ -75,7 +75,7 @@ sampler_stop
 ctl rollout history svc | tail -n1 | grep -q "not healthy within 2s" || fail "history: $(ctl rollout history svc | tail -n1)"
 [ "$(pids svc)" = "$old" ] || fail "old instances replaced"
 check_old_kept
-pgrep -f '^/bin/sleep 100001$' >/dev/null && fail "a never-ready instance still runs"
+[ "$(own_sleeps 100001)" = 0 ] || fail "a never-ready instance still runs"
 
 # 3. without auto_rollback: failed, and the old instances serve on
 good false
